@@ -1,0 +1,792 @@
+//! The estate as configuration: one TOML file, validated at load.
+//!
+//! Loading walks the spanned TOML tree (`toml::de::DeTable`) rather than deserializing the whole
+//! file in one go, for two reasons: each `[[check]]` is deserialized by its `type`, and every
+//! error (serde's or ours) can then name the exact line and key instead of the enclosing table.
+
+mod locate;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+pub use locate::Position;
+
+/// The whole estate.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "opsdeck configuration")]
+pub struct Config {
+    /// Engine-wide settings.
+    #[serde(default)]
+    pub settings: Settings,
+    /// Environments (Dev, Test, Live, customer environments) that checks belong to.
+    #[serde(default)]
+    pub environment: Vec<Environment>,
+    /// Everything opsdeck watches.
+    #[serde(default)]
+    pub check: Vec<Check>,
+}
+
+/// Engine-wide settings (`[settings]`).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Most checks running at the same moment.
+    pub max_concurrency: usize,
+    /// Most checks running at the same moment against one host:port.
+    pub max_per_host: usize,
+    /// Consecutive failed results before a check is marked down (or degraded).
+    pub failures_to_down: u32,
+    /// Consecutive good results before a failed check is marked up again.
+    pub successes_to_up: u32,
+    /// How long raw results are kept before only the 5-minute/hourly/daily roll-ups remain.
+    #[serde(with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub raw_retention: Duration,
+    /// Largest response body read from an endpoint, in bytes.
+    pub max_body_bytes: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_concurrency: 256,
+            max_per_host: 8,
+            failures_to_down: 3,
+            successes_to_up: 2,
+            raw_retention: Duration::from_secs(48 * 3600),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// One environment (`[[environment]]`).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Slug, unique.
+    pub id: String,
+    pub name: String,
+    /// Sort position in the overview (lower first); defaults to file order.
+    pub order: Option<i64>,
+}
+
+/// One check (`[[check]]`): fields every type shares, plus the type's own.
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq)]
+pub struct Check {
+    #[serde(flatten)]
+    pub common: CheckCommon,
+    #[serde(flatten)]
+    pub spec: CheckSpec,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct CheckCommon {
+    /// Slug, unique across checks. Results of checks that watch many things are `ID/THING`.
+    pub id: String,
+    /// Display name; defaults to the id.
+    pub name: Option<String>,
+    /// Id of an `[[environment]]`.
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Time between the end of one run and the start of the next.
+    #[serde(default = "default_interval", with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub interval: Duration,
+    /// The whole check (connect, TLS, request, body) must finish within this.
+    #[serde(default = "default_timeout", with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub timeout: Duration,
+    /// Overrides `settings.failures_to_down` for this check.
+    pub failures_to_down: Option<u32>,
+    /// Overrides `settings.successes_to_up` for this check.
+    pub successes_to_up: Option<u32>,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_true() -> bool {
+    true
+}
+
+/// The type-specific part of a check, chosen by `type`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CheckSpec {
+    /// An HTTP endpoint: ASP.NET Core `/HealthCheck` (plain text or HealthChecks UI JSON) or any
+    /// generic endpoint with expectations on status, body and JSON.
+    Http(HttpSpec),
+}
+
+impl CheckSpec {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            CheckSpec::Http(_) => "http",
+        }
+    }
+
+    const TYPES: &'static [&'static str] = &["http"];
+}
+
+impl Check {
+    pub fn id(&self) -> &str {
+        &self.common.id
+    }
+    pub fn display_name(&self) -> &str {
+        self.common.name.as_deref().unwrap_or(&self.common.id)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    pub url: String,
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// Extra request headers; a value may be a literal or `{ secret = "NAME" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, HeaderValue>,
+    /// Accepted final status codes. Empty: 2xx and 3xx, with ASP.NET's 503-with-report rule.
+    #[serde(default)]
+    pub expected_status: Vec<u16>,
+    /// The body must contain this text.
+    pub body_contains: Option<String>,
+    /// A JSON pointer (RFC 6901) into the body, e.g. `/status`.
+    pub json_pointer: Option<String>,
+    /// The value `json_pointer` must point at. Without it, the pointer must merely exist.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub json_equals: Option<serde_json::Value>,
+    #[serde(default)]
+    pub format: HealthFormat,
+    /// Basic auth user name (with `password`).
+    pub username: Option<String>,
+    pub password: Option<SecretRef>,
+    /// Bearer token sent as `Authorization: Bearer …`.
+    pub bearer_token: Option<SecretRef>,
+    /// Extra CA certificate (PEM) trusted besides the OS root store, e.g. an internal CA.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. Shown as a warning on every result.
+    #[serde(default)]
+    pub tls_insecure: bool,
+    /// Overrides `settings.max_body_bytes`.
+    pub max_body_bytes: Option<u64>,
+    #[serde(default = "default_redirects")]
+    pub max_redirects: u32,
+    /// A certificate expiring sooner than this makes the check degraded.
+    #[serde(default = "default_cert_warning", with = "humantime_serde")]
+    #[schemars(with = "String")]
+    pub cert_expiry_warning: Duration,
+}
+
+fn default_redirects() -> u32 {
+    5
+}
+fn default_cert_warning() -> Duration {
+    Duration::from_secs(14 * 24 * 3600)
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    #[default]
+    Get,
+    Head,
+    Post,
+}
+
+/// How the body of an HTTP check is read.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealthFormat {
+    /// Recognise ASP.NET Core health reports (plain text or JSON) when the body is one.
+    #[default]
+    Auto,
+    /// The body must be an ASP.NET Core health report.
+    Aspnet,
+    /// Never interpret the body as a health report.
+    Generic,
+}
+
+/// A reference to an OS keychain entry: service `opsdeck`, account `secret`.
+#[derive(Clone, Debug, Serialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    pub secret: String,
+}
+
+impl<'de> Deserialize<'de> for SecretRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Ref {
+                secret: String,
+            },
+            // Matched only to refuse it; the value itself is never read or echoed.
+            #[allow(dead_code)]
+            Literal(String),
+            Other(serde::de::IgnoredAny),
+        }
+        match Form::deserialize(d)? {
+            Form::Ref { secret } if is_slug(&secret) => Ok(SecretRef { secret }),
+            Form::Ref { secret } => Err(D::Error::custom(format!(
+                "secret name `{secret}` must be a slug (lower-case letters, digits, `-`, `_`, `.`)"
+            ))),
+            Form::Literal(_) => Err(D::Error::custom(
+                "a literal secret is not allowed in the config file; store it in the OS keychain \
+                 with `opsdeck secret set NAME` (the value is read from standard input) and write \
+                 `{ secret = \"NAME\" }` here",
+            )),
+            Form::Other(serde::de::IgnoredAny) => Err(D::Error::custom(
+                "expected a keychain reference such as `{ secret = \"NAME\" }`",
+            )),
+        }
+    }
+}
+
+/// A request header value: a literal, or a keychain reference for tokens and API keys.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    Secret(SecretRef),
+    Literal(String),
+}
+
+impl Config {
+    /// Every keychain entry the config refers to, with the checks that use it.
+    pub fn secret_refs(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for check in &self.check {
+            let CheckSpec::Http(http) = &check.spec;
+            let refs = http
+                .password
+                .iter()
+                .chain(http.bearer_token.iter())
+                .chain(http.headers.values().filter_map(|v| match v {
+                    HeaderValue::Secret(s) => Some(s),
+                    HeaderValue::Literal(_) => None,
+                }));
+            for r in refs {
+                let users = out.entry(r.secret.clone()).or_default();
+                if !users.contains(&check.common.id) {
+                    users.push(check.common.id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn environment(&self, id: &str) -> Option<&Environment> {
+        self.environment.iter().find(|e| e.id == id)
+    }
+
+    /// JSON Schema of the file format, generated from these types.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
+    }
+
+    /// Parse and validate a config file's text. `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        Loader::new(text, origin).load()
+    }
+
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            origin: origin.clone(),
+            problems: vec![Problem {
+                position: None,
+                key: None,
+                message: match e.kind() {
+                    std::io::ErrorKind::NotFound => "the config file does not exist".to_string(),
+                    std::io::ErrorKind::InvalidData => {
+                        "the config file is not valid UTF-8 text".to_string()
+                    }
+                    _ => format!("cannot read the config file: {e}"),
+                },
+            }],
+        })?;
+        Config::parse(&text, &origin)
+    }
+}
+
+/// A config that cannot be used, with every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigError {
+    pub origin: String,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub position: Option<Position>,
+    /// Dotted path of the key, e.g. `check[2].interval`.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", self.origin)?;
+            if let Some(pos) = p.position {
+                write!(f, ":{}:{}", pos.line, pos.column)?;
+            }
+            write!(f, ": ")?;
+            if let Some(key) = &p.key {
+                write!(f, "`{key}`: ")?;
+            }
+            write!(f, "{}", p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Ids are used in URLs, metric labels and `CHECK/THING` result ids.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.'
+        })
+}
+
+/// Field names of a type, read from its generated JSON Schema so they cannot drift.
+fn schema_fields<T: JsonSchema>() -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    let value = serde_json::to_value(schema).unwrap_or_default();
+    value
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn common_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<CheckCommon>)
+}
+
+fn http_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<HttpSpec>)
+}
+
+/// The closest candidate within a small edit distance, for "did you mean".
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d > 0)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`" messages.
+fn improve_serde_message(message: &str) -> String {
+    let message = message.trim_end_matches('\n').to_string();
+    for prefix in ["unknown field `", "unknown variant `"] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let Some(end) = rest.find('`') else { break };
+            let word = &rest[..end];
+            let expected: Vec<&str> = rest[end..]
+                .split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, s)| s)
+                .collect();
+            if let Some(best) = did_you_mean(word, expected.iter().copied()) {
+                return format!("{message}; did you mean `{best}`?");
+            }
+        }
+    }
+    message
+}
+
+/// Serde names the problem but not the key: find the key whose value holds the error's span.
+fn refine_key(key: String, value: &Spanned<DeValue<'_>>, span: Option<std::ops::Range<usize>>) -> String {
+    let (Some(table), Some(span)) = (value.get_ref().as_table(), span) else {
+        return key;
+    };
+    for (k, v) in table.iter() {
+        let vs = v.span();
+        if (vs.start <= span.start && span.end <= vs.end) || k.span() == span {
+            let name: &str = k.get_ref();
+            return refine_key(format!("{key}.{name}"), v, Some(span));
+        }
+    }
+    key
+}
+
+struct Loader<'a> {
+    text: &'a str,
+    origin: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(text: &'a str, origin: &'a str) -> Self {
+        Loader {
+            text,
+            origin,
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, span: Option<std::ops::Range<usize>>, key: Option<String>, message: String) {
+        let position = span.map(|s| locate::position(self.text, s.start));
+        self.problems.push(Problem {
+            position,
+            key,
+            message,
+        });
+    }
+
+    fn serde_problem(&mut self, key: String, err: toml::de::Error) {
+        let message = improve_serde_message(err.message());
+        self.problem(err.span(), Some(key), message);
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ConfigError> {
+        if self.problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(ConfigError {
+                origin: self.origin.to_string(),
+                problems: self.problems,
+            })
+        }
+    }
+
+    fn load(mut self) -> Result<Config, ConfigError> {
+        let root = match DeTable::parse(self.text) {
+            Ok(root) => root,
+            Err(e) => {
+                let message = e.message().trim_end().to_string();
+                self.problem(e.span(), None, format!("invalid TOML: {message}"));
+                return self.finish(Config::default());
+            }
+        };
+        let mut config = Config::default();
+        const TOP: &[&str] = &["settings", "environment", "check"];
+        for (key, value) in root.get_ref().iter() {
+            let key_name: &str = key.get_ref();
+            match key_name {
+                "settings" => {
+                    if let Some(s) = self.typed::<Settings>("settings".into(), value) {
+                        config.settings = s;
+                    }
+                }
+                "environment" => {
+                    for (i, item) in self.array_of_tables("environment", value) {
+                        if let Some(env) = self.typed::<Environment>(format!("environment[{i}]"), &item) {
+                            config.environment.push(env);
+                        }
+                    }
+                }
+                "check" => {
+                    for (i, item) in self.array_of_tables("check", value) {
+                        if let Some(check) = self.check(i, &item) {
+                            config.check.push(check);
+                        }
+                    }
+                }
+                other => {
+                    let hint = did_you_mean(other, TOP.iter().copied())
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    self.problem(
+                        Some(key.span()),
+                        Some(other.to_string()),
+                        format!(
+                            "unknown top-level key `{other}`; expected one of `settings`, `environment`, `check`{hint}"
+                        ),
+                    );
+                }
+            }
+        }
+        self.validate(&config, root.get_ref());
+        self.finish(config)
+    }
+
+    fn array_of_tables(
+        &mut self,
+        name: &str,
+        value: &Spanned<DeValue<'a>>,
+    ) -> Vec<(usize, Spanned<DeValue<'a>>)> {
+        match value.get_ref() {
+            DeValue::Array(items) => items.iter().cloned().enumerate().collect(),
+            other => {
+                self.problem(
+                    Some(value.span()),
+                    Some(name.to_string()),
+                    format!(
+                        "expected an array of tables (`[[{name}]]`), found {}",
+                        other.type_str()
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn typed<T: serde::de::DeserializeOwned>(
+        &mut self,
+        key: String,
+        value: &Spanned<DeValue<'a>>,
+    ) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let key = refine_key(key, value, e.span());
+                self.serde_problem(key, e);
+                None
+            }
+        }
+    }
+
+    fn check(&mut self, index: usize, item: &Spanned<DeValue<'a>>) -> Option<Check> {
+        let key = format!("check[{index}]");
+        let Some(table) = item.get_ref().as_table() else {
+            self.problem(Some(item.span()), Some(key), "expected a table".into());
+            return None;
+        };
+        let common = self.typed::<CheckCommon>(key.clone(), item);
+        let type_name = match table.get("type") {
+            None => {
+                self.problem(
+                    Some(item.span()),
+                    Some(key),
+                    format!(
+                        "missing key `type`; one of: {}",
+                        CheckSpec::TYPES.join(", ")
+                    ),
+                );
+                return None;
+            }
+            Some(t) => match t.get_ref().as_str() {
+                Some(s) => (s.to_string(), t.span()),
+                None => {
+                    self.problem(Some(t.span()), Some(format!("{key}.type")), "expected a string".into());
+                    return None;
+                }
+            },
+        };
+        let (type_name, type_span) = type_name;
+        let (spec, spec_fields) = match type_name.as_str() {
+            "http" => (
+                self.typed_lenient::<HttpSpec>(&key, item, common_fields()).map(CheckSpec::Http),
+                http_fields(),
+            ),
+            other => {
+                let hint = did_you_mean(other, CheckSpec::TYPES.iter().copied())
+                    .map(|b| format!("; did you mean `{b}`?"))
+                    .unwrap_or_default();
+                self.problem(
+                    Some(type_span),
+                    Some(format!("{key}.type")),
+                    format!(
+                        "unknown check type `{other}`; supported: {}{hint}",
+                        CheckSpec::TYPES.join(", ")
+                    ),
+                );
+                return None;
+            }
+        };
+        // Keys neither the common part nor the type knows.
+        let known: Vec<&str> = common_fields()
+            .iter()
+            .chain(spec_fields.iter())
+            .map(String::as_str)
+            .chain(["type"])
+            .collect();
+        for (k, _) in table.iter() {
+            let name: &str = k.get_ref();
+            if !known.contains(&name) {
+                let hint = did_you_mean(name, known.iter().copied())
+                    .map(|b| format!("; did you mean `{b}`?"))
+                    .unwrap_or_default();
+                self.problem(
+                    Some(k.span()),
+                    Some(format!("{key}.{name}")),
+                    format!("unknown key `{name}` for a check of type `{type_name}`{hint}"),
+                );
+            }
+        }
+        Some(Check {
+            common: common?,
+            spec: spec?,
+        })
+    }
+
+    /// Deserialize a type-specific struct from the check's table minus the common keys
+    /// (which the type's `deny_unknown_fields` would otherwise refuse).
+    fn typed_lenient<T: serde::de::DeserializeOwned>(
+        &mut self,
+        key: &str,
+        item: &Spanned<DeValue<'a>>,
+        skip: &[String],
+    ) -> Option<T> {
+        let DeValue::Table(table) = item.get_ref() else {
+            return None;
+        };
+        let mut own = DeTable::new();
+        for (k, v) in table.iter() {
+            let name: &str = k.get_ref();
+            if name == "type" || skip.iter().any(|s| s == name) {
+                continue;
+            }
+            own.insert(k.clone(), v.clone());
+        }
+        let value = Spanned::new(item.span(), DeValue::Table(own));
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(v) => Some(v),
+            // Unknown keys are reported once, by `check`, with the full list of valid keys.
+            Err(e) if e.message().starts_with("unknown field") => None,
+            Err(e) => {
+                let key = refine_key(key.to_string(), item, e.span());
+                self.serde_problem(key, e);
+                None
+            }
+        }
+    }
+
+    fn validate(&mut self, config: &Config, root: &DeTable<'a>) {
+        let span_of = |path: &[locate::Seg<'_>]| locate::span(root, path);
+        let mut env_ids = HashSet::new();
+        for (i, env) in config.environment.iter().enumerate() {
+            let at = span_of(&[locate::Seg::Key("environment"), locate::Seg::Index(i), locate::Seg::Key("id")]);
+            if !is_slug(&env.id) {
+                self.problem(
+                    at.clone(),
+                    Some(format!("environment[{i}].id")),
+                    format!("`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`", env.id),
+                );
+            }
+            if !env_ids.insert(env.id.as_str()) {
+                self.problem(at, Some(format!("environment[{i}].id")), format!("duplicate environment id `{}`", env.id));
+            }
+        }
+        let mut check_ids = HashSet::new();
+        for (i, check) in config.check.iter().enumerate() {
+            let c = &check.common;
+            let seg = |k| [locate::Seg::Key("check"), locate::Seg::Index(i), locate::Seg::Key(k)];
+            let key = |k: &str| Some(format!("check[{i}].{k}"));
+            if !is_slug(&c.id) {
+                self.problem(
+                    span_of(&seg("id")),
+                    key("id"),
+                    format!("`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`", c.id),
+                );
+            }
+            if !check_ids.insert(c.id.as_str()) {
+                self.problem(span_of(&seg("id")), key("id"), format!("duplicate check id `{}`", c.id));
+            }
+            if let Some(env) = &c.environment {
+                if !env_ids.contains(env.as_str()) {
+                    let hint = did_you_mean(env, env_ids.iter().copied())
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    self.problem(
+                        span_of(&seg("environment")),
+                        key("environment"),
+                        format!("unknown environment `{env}`: no `[[environment]]` has this id{hint}"),
+                    );
+                }
+            }
+            if c.interval < Duration::from_secs(1) {
+                self.problem(span_of(&seg("interval")), key("interval"), "must be at least 1s".into());
+            }
+            if c.timeout.is_zero() {
+                self.problem(span_of(&seg("timeout")), key("timeout"), "must be more than 0s".into());
+            }
+            if c.failures_to_down == Some(0) || c.successes_to_up == Some(0) {
+                self.problem(span_of(&[locate::Seg::Key("check"), locate::Seg::Index(i)]), key("failures_to_down"), "thresholds must be at least 1".into());
+            }
+            match &check.spec {
+                CheckSpec::Http(http) => self.validate_http(i, http, root),
+            }
+        }
+        if config.settings.max_concurrency == 0 || config.settings.max_per_host == 0 {
+            self.problem(span_of(&[locate::Seg::Key("settings")]), Some("settings".into()), "concurrency caps must be at least 1".into());
+        }
+    }
+
+    fn validate_http(&mut self, i: usize, http: &HttpSpec, root: &DeTable<'a>) {
+        let seg = |k| [locate::Seg::Key("check"), locate::Seg::Index(i), locate::Seg::Key(k)];
+        let key = |k: &str| Some(format!("check[{i}].{k}"));
+        match url::Url::parse(&http.url) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+                if u.password().is_some() {
+                    self.problem(
+                        locate::span(root, &seg("url")),
+                        key("url"),
+                        "the URL carries a password; remove it, and use `username` with `password = { secret = \"NAME\" }`".into(),
+                    );
+                }
+            }
+            Ok(u) => self.problem(
+                locate::span(root, &seg("url")),
+                key("url"),
+                format!("URL scheme `{}` is not supported; use http or https", u.scheme()),
+            ),
+            Err(e) => self.problem(
+                locate::span(root, &seg("url")),
+                key("url"),
+                format!("`{}` is not a valid URL: {e}", http.url),
+            ),
+        }
+        for code in &http.expected_status {
+            if !(100..=599).contains(code) {
+                self.problem(locate::span(root, &seg("expected_status")), key("expected_status"), format!("{code} is not an HTTP status code"));
+            }
+        }
+        if let Some(p) = &http.json_pointer {
+            if !(p.is_empty() || p.starts_with('/')) {
+                self.problem(locate::span(root, &seg("json_pointer")), key("json_pointer"), format!("`{p}` is not a JSON pointer; it must start with `/`, e.g. `/status`"));
+            }
+        }
+        if http.json_equals.is_some() && http.json_pointer.is_none() {
+            self.problem(locate::span(root, &seg("json_equals")), key("json_equals"), "`json_equals` needs `json_pointer`".into());
+        }
+        if http.password.is_some() != http.username.is_some() {
+            self.problem(locate::span(root, &[locate::Seg::Key("check"), locate::Seg::Index(i)]), key("username"), "basic auth needs both `username` and `password`".into());
+        }
+        if http.password.is_some() && http.bearer_token.is_some() {
+            self.problem(locate::span(root, &seg("bearer_token")), key("bearer_token"), "use either basic auth (`username`/`password`) or `bearer_token`, not both".into());
+        }
+        for name in http.headers.keys() {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                self.problem(locate::span(root, &seg("headers")), key("headers"), format!("`{name}` is not a valid header name"));
+            }
+        }
+        if http.max_body_bytes == Some(0) {
+            self.problem(locate::span(root, &seg("max_body_bytes")), key("max_body_bytes"), "must be more than 0".into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,5 @@
+//! The opsdeck engine. It knows nothing of Tauri or HTTP servers: the desktop shell and the
+//! headless server are thin adapters over [`api::Api`].
+
+pub mod config;
+pub mod status;
