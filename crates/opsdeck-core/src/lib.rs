@@ -2,4 +2,7 @@
 //! headless server are thin adapters over [`api::Api`].
 
 pub mod config;
+pub mod probe;
+pub mod secret;
 pub mod status;
+pub mod time_fmt;
