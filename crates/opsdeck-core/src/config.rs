@@ -273,14 +273,12 @@ impl Config {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for check in &self.check {
             let CheckSpec::Http(http) = &check.spec;
-            let refs = http
-                .password
-                .iter()
-                .chain(http.bearer_token.iter())
-                .chain(http.headers.values().filter_map(|v| match v {
+            let refs = http.password.iter().chain(http.bearer_token.iter()).chain(
+                http.headers.values().filter_map(|v| match v {
                     HeaderValue::Secret(s) => Some(s),
                     HeaderValue::Literal(_) => None,
-                }));
+                }),
+            );
             for r in refs {
                 let users = out.entry(r.secret.clone()).or_default();
                 if !users.contains(&check.common.id) {
@@ -395,7 +393,10 @@ fn http_fields() -> &'static [String] {
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
@@ -426,7 +427,11 @@ fn improve_serde_message(message: &str) -> String {
 }
 
 /// Serde names the problem but not the key: find the key whose value holds the error's span.
-fn refine_key(key: String, value: &Spanned<DeValue<'_>>, span: Option<std::ops::Range<usize>>) -> String {
+fn refine_key(
+    key: String,
+    value: &Spanned<DeValue<'_>>,
+    span: Option<std::ops::Range<usize>>,
+) -> String {
     let (Some(table), Some(span)) = (value.get_ref().as_table(), span) else {
         return key;
     };
@@ -455,7 +460,12 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn problem(&mut self, span: Option<std::ops::Range<usize>>, key: Option<String>, message: String) {
+    fn problem(
+        &mut self,
+        span: Option<std::ops::Range<usize>>,
+        key: Option<String>,
+        message: String,
+    ) {
         let position = span.map(|s| locate::position(self.text, s.start));
         self.problems.push(Problem {
             position,
@@ -501,7 +511,9 @@ impl<'a> Loader<'a> {
                 }
                 "environment" => {
                     for (i, item) in self.array_of_tables("environment", value) {
-                        if let Some(env) = self.typed::<Environment>(format!("environment[{i}]"), &item) {
+                        if let Some(env) =
+                            self.typed::<Environment>(format!("environment[{i}]"), &item)
+                        {
                             config.environment.push(env);
                         }
                     }
@@ -589,7 +601,11 @@ impl<'a> Loader<'a> {
             Some(t) => match t.get_ref().as_str() {
                 Some(s) => (s.to_string(), t.span()),
                 None => {
-                    self.problem(Some(t.span()), Some(format!("{key}.type")), "expected a string".into());
+                    self.problem(
+                        Some(t.span()),
+                        Some(format!("{key}.type")),
+                        "expected a string".into(),
+                    );
                     return None;
                 }
             },
@@ -597,7 +613,8 @@ impl<'a> Loader<'a> {
         let (type_name, type_span) = type_name;
         let (spec, spec_fields) = match type_name.as_str() {
             "http" => (
-                self.typed_lenient::<HttpSpec>(&key, item, common_fields()).map(CheckSpec::Http),
+                self.typed_lenient::<HttpSpec>(&key, item, common_fields())
+                    .map(CheckSpec::Http),
                 http_fields(),
             ),
             other => {
@@ -677,32 +694,56 @@ impl<'a> Loader<'a> {
         let span_of = |path: &[locate::Seg<'_>]| locate::span(root, path);
         let mut env_ids = HashSet::new();
         for (i, env) in config.environment.iter().enumerate() {
-            let at = span_of(&[locate::Seg::Key("environment"), locate::Seg::Index(i), locate::Seg::Key("id")]);
+            let at = span_of(&[
+                locate::Seg::Key("environment"),
+                locate::Seg::Index(i),
+                locate::Seg::Key("id"),
+            ]);
             if !is_slug(&env.id) {
                 self.problem(
                     at.clone(),
                     Some(format!("environment[{i}].id")),
-                    format!("`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`", env.id),
+                    format!(
+                        "`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`",
+                        env.id
+                    ),
                 );
             }
             if !env_ids.insert(env.id.as_str()) {
-                self.problem(at, Some(format!("environment[{i}].id")), format!("duplicate environment id `{}`", env.id));
+                self.problem(
+                    at,
+                    Some(format!("environment[{i}].id")),
+                    format!("duplicate environment id `{}`", env.id),
+                );
             }
         }
         let mut check_ids = HashSet::new();
         for (i, check) in config.check.iter().enumerate() {
             let c = &check.common;
-            let seg = |k| [locate::Seg::Key("check"), locate::Seg::Index(i), locate::Seg::Key(k)];
+            let seg = |k| {
+                [
+                    locate::Seg::Key("check"),
+                    locate::Seg::Index(i),
+                    locate::Seg::Key(k),
+                ]
+            };
             let key = |k: &str| Some(format!("check[{i}].{k}"));
             if !is_slug(&c.id) {
                 self.problem(
                     span_of(&seg("id")),
                     key("id"),
-                    format!("`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`", c.id),
+                    format!(
+                        "`{}` is not a valid id: use lower-case letters, digits, `-`, `_` and `.`",
+                        c.id
+                    ),
                 );
             }
             if !check_ids.insert(c.id.as_str()) {
-                self.problem(span_of(&seg("id")), key("id"), format!("duplicate check id `{}`", c.id));
+                self.problem(
+                    span_of(&seg("id")),
+                    key("id"),
+                    format!("duplicate check id `{}`", c.id),
+                );
             }
             if let Some(env) = &c.environment {
                 if !env_ids.contains(env.as_str()) {
@@ -712,30 +753,54 @@ impl<'a> Loader<'a> {
                     self.problem(
                         span_of(&seg("environment")),
                         key("environment"),
-                        format!("unknown environment `{env}`: no `[[environment]]` has this id{hint}"),
+                        format!(
+                            "unknown environment `{env}`: no `[[environment]]` has this id{hint}"
+                        ),
                     );
                 }
             }
             if c.interval < Duration::from_secs(1) {
-                self.problem(span_of(&seg("interval")), key("interval"), "must be at least 1s".into());
+                self.problem(
+                    span_of(&seg("interval")),
+                    key("interval"),
+                    "must be at least 1s".into(),
+                );
             }
             if c.timeout.is_zero() {
-                self.problem(span_of(&seg("timeout")), key("timeout"), "must be more than 0s".into());
+                self.problem(
+                    span_of(&seg("timeout")),
+                    key("timeout"),
+                    "must be more than 0s".into(),
+                );
             }
             if c.failures_to_down == Some(0) || c.successes_to_up == Some(0) {
-                self.problem(span_of(&[locate::Seg::Key("check"), locate::Seg::Index(i)]), key("failures_to_down"), "thresholds must be at least 1".into());
+                self.problem(
+                    span_of(&[locate::Seg::Key("check"), locate::Seg::Index(i)]),
+                    key("failures_to_down"),
+                    "thresholds must be at least 1".into(),
+                );
             }
             match &check.spec {
                 CheckSpec::Http(http) => self.validate_http(i, http, root),
             }
         }
         if config.settings.max_concurrency == 0 || config.settings.max_per_host == 0 {
-            self.problem(span_of(&[locate::Seg::Key("settings")]), Some("settings".into()), "concurrency caps must be at least 1".into());
+            self.problem(
+                span_of(&[locate::Seg::Key("settings")]),
+                Some("settings".into()),
+                "concurrency caps must be at least 1".into(),
+            );
         }
     }
 
     fn validate_http(&mut self, i: usize, http: &HttpSpec, root: &DeTable<'a>) {
-        let seg = |k| [locate::Seg::Key("check"), locate::Seg::Index(i), locate::Seg::Key(k)];
+        let seg = |k| {
+            [
+                locate::Seg::Key("check"),
+                locate::Seg::Index(i),
+                locate::Seg::Key(k),
+            ]
+        };
         let key = |k: &str| Some(format!("check[{i}].{k}"));
         match url::Url::parse(&http.url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
@@ -750,7 +815,10 @@ impl<'a> Loader<'a> {
             Ok(u) => self.problem(
                 locate::span(root, &seg("url")),
                 key("url"),
-                format!("URL scheme `{}` is not supported; use http or https", u.scheme()),
+                format!(
+                    "URL scheme `{}` is not supported; use http or https",
+                    u.scheme()
+                ),
             ),
             Err(e) => self.problem(
                 locate::span(root, &seg("url")),
@@ -760,30 +828,58 @@ impl<'a> Loader<'a> {
         }
         for code in &http.expected_status {
             if !(100..=599).contains(code) {
-                self.problem(locate::span(root, &seg("expected_status")), key("expected_status"), format!("{code} is not an HTTP status code"));
+                self.problem(
+                    locate::span(root, &seg("expected_status")),
+                    key("expected_status"),
+                    format!("{code} is not an HTTP status code"),
+                );
             }
         }
         if let Some(p) = &http.json_pointer {
             if !(p.is_empty() || p.starts_with('/')) {
-                self.problem(locate::span(root, &seg("json_pointer")), key("json_pointer"), format!("`{p}` is not a JSON pointer; it must start with `/`, e.g. `/status`"));
+                self.problem(
+                    locate::span(root, &seg("json_pointer")),
+                    key("json_pointer"),
+                    format!("`{p}` is not a JSON pointer; it must start with `/`, e.g. `/status`"),
+                );
             }
         }
         if http.json_equals.is_some() && http.json_pointer.is_none() {
-            self.problem(locate::span(root, &seg("json_equals")), key("json_equals"), "`json_equals` needs `json_pointer`".into());
+            self.problem(
+                locate::span(root, &seg("json_equals")),
+                key("json_equals"),
+                "`json_equals` needs `json_pointer`".into(),
+            );
         }
         if http.password.is_some() != http.username.is_some() {
-            self.problem(locate::span(root, &[locate::Seg::Key("check"), locate::Seg::Index(i)]), key("username"), "basic auth needs both `username` and `password`".into());
+            self.problem(
+                locate::span(root, &[locate::Seg::Key("check"), locate::Seg::Index(i)]),
+                key("username"),
+                "basic auth needs both `username` and `password`".into(),
+            );
         }
         if http.password.is_some() && http.bearer_token.is_some() {
-            self.problem(locate::span(root, &seg("bearer_token")), key("bearer_token"), "use either basic auth (`username`/`password`) or `bearer_token`, not both".into());
+            self.problem(
+                locate::span(root, &seg("bearer_token")),
+                key("bearer_token"),
+                "use either basic auth (`username`/`password`) or `bearer_token`, not both".into(),
+            );
         }
         for name in http.headers.keys() {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                self.problem(locate::span(root, &seg("headers")), key("headers"), format!("`{name}` is not a valid header name"));
+                self.problem(
+                    locate::span(root, &seg("headers")),
+                    key("headers"),
+                    format!("`{name}` is not a valid header name"),
+                );
             }
         }
         if http.max_body_bytes == Some(0) {
-            self.problem(locate::span(root, &seg("max_body_bytes")), key("max_body_bytes"), "must be more than 0".into());
+            self.problem(
+                locate::span(root, &seg("max_body_bytes")),
+                key("max_body_bytes"),
+                "must be more than 0".into(),
+            );
         }
     }
 }

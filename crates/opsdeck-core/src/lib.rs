@@ -1,8 +1,14 @@
 //! The opsdeck engine. It knows nothing of Tauri or HTTP servers: the desktop shell and the
 //! headless server are thin adapters over [`api::Api`].
 
+pub mod api;
 pub mod config;
+pub mod engine;
+pub mod paths;
 pub mod probe;
 pub mod secret;
+pub mod state;
 pub mod status;
+pub mod store;
 pub mod time_fmt;
+pub mod watch;

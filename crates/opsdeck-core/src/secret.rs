@@ -9,7 +9,9 @@ pub const SERVICE: &str = "opsdeck";
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum SecretError {
-    #[error("credential `{name}` is not in the keychain; store it with `opsdeck secret set {name}`")]
+    #[error(
+        "credential `{name}` is not in the keychain; store it with `opsdeck secret set {name}`"
+    )]
     Missing { name: String },
     #[error("the OS keychain could not be used for credential `{name}`: {detail}. {fix}")]
     Unavailable {
@@ -17,7 +19,9 @@ pub enum SecretError {
         detail: String,
         fix: &'static str,
     },
-    #[error("credential name `{name}` is not valid: use lower-case letters, digits, `-`, `_` and `.`")]
+    #[error(
+        "credential name `{name}` is not valid: use lower-case letters, digits, `-`, `_` and `.`"
+    )]
     InvalidName { name: String },
     #[error("the value for credential `{name}` is empty; nothing was stored")]
     EmptyValue { name: String },

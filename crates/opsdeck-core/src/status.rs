@@ -13,7 +13,6 @@ use ts_rs::TS;
     Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS, Default,
 )]
 #[serde(rename_all = "lowercase")]
-#[ts(export)]
 pub enum Status {
     Up,
     Degraded,
@@ -115,7 +114,6 @@ impl ProbeOutcome {
 
 /// One result of one check, in the shape of the `--format json` contract.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct CheckResult {
     pub id: String,
     pub name: String,
@@ -141,7 +139,10 @@ mod tests {
         let all = [Status::Up, Status::Degraded, Status::Unknown, Status::Down];
         assert_eq!(all.iter().copied().max(), Some(Status::Down));
         assert_eq!(
-            [Status::Up, Status::Unknown, Status::Degraded].iter().copied().max(),
+            [Status::Up, Status::Unknown, Status::Degraded]
+                .iter()
+                .copied()
+                .max(),
             Some(Status::Unknown)
         );
         assert_eq!(Status::Degraded.exit_code(), 1);

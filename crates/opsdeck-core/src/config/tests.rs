@@ -51,7 +51,10 @@ fn unknown_key_gets_line_and_did_you_mean() {
     let text = GOOD.replace("interval = \"30s\"", "intervall = \"30s\"");
     let p = problems(&text);
     assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].starts_with("opsdeck.toml:12:1: `check[0].intervall`"), "{p:?}");
+    assert!(
+        p[0].starts_with("opsdeck.toml:12:1: `check[0].intervall`"),
+        "{p:?}"
+    );
     assert!(p[0].contains("did you mean `interval`?"), "{p:?}");
 }
 
@@ -81,7 +84,10 @@ fn literal_password_is_refused_with_the_fix() {
     let p = problems(&text);
     assert!(p[0].starts_with("opsdeck.toml:16:"), "{p:?}");
     assert!(p[0].contains("opsdeck secret set NAME"), "{p:?}");
-    assert!(!p.join("\n").contains("hunter2"), "the secret must not be echoed: {p:?}");
+    assert!(
+        !p.join("\n").contains("hunter2"),
+        "the secret must not be echoed: {p:?}"
+    );
 }
 
 #[test]
@@ -107,7 +113,13 @@ fn url_with_password_and_bad_ids_are_refused() {
 #[test]
 fn schema_lists_check_fields() {
     let schema = Config::json_schema().to_string();
-    for key in ["max_redirects", "json_pointer", "interval", "environment", "failures_to_down"] {
+    for key in [
+        "max_redirects",
+        "json_pointer",
+        "interval",
+        "environment",
+        "failures_to_down",
+    ] {
         assert!(schema.contains(key), "{key} missing from schema");
     }
 }

@@ -78,7 +78,10 @@ pub fn parse_json(value: &Value) -> Option<HealthReport> {
                             .get("description")
                             .and_then(Value::as_str)
                             .map(str::to_string),
-                        exception: e.get("exception").and_then(Value::as_str).map(str::to_string),
+                        exception: e
+                            .get("exception")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                         tags: e
                             .get("tags")
                             .and_then(Value::as_array)
@@ -178,8 +181,14 @@ mod tests {
     #[test]
     fn plain_words() {
         assert_eq!(parse_plain("Healthy").map(|r| r.status), Some(Status::Up));
-        assert_eq!(parse_plain("Degraded\n").map(|r| r.status), Some(Status::Degraded));
-        assert_eq!(parse_plain("Unhealthy").map(|r| r.status), Some(Status::Down));
+        assert_eq!(
+            parse_plain("Degraded\n").map(|r| r.status),
+            Some(Status::Degraded)
+        );
+        assert_eq!(
+            parse_plain("Unhealthy").map(|r| r.status),
+            Some(Status::Down)
+        );
         assert_eq!(parse_plain("OK"), None);
     }
 

@@ -335,7 +335,10 @@ fn describe(err: &reqwest::Error, host: &str, timeout: &humantime::FormattedDura
             return Failure::down("redirect", format!("{host}: {r}"));
         }
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Failure::down("tls", format!("TLS with {host} failed: {}", describe_tls(tls)));
+            return Failure::down(
+                "tls",
+                format!("TLS with {host} failed: {}", describe_tls(tls)),
+            );
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
@@ -373,10 +376,7 @@ fn describe(err: &reqwest::Error, host: &str, timeout: &humantime::FormattedDura
     if text.contains("dns error") || text.contains("failed to lookup address") {
         let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h);
         let why = chain.last().cloned().unwrap_or_default();
-        return Failure::down(
-            "dns",
-            format!("DNS lookup of `{host_only}` failed: {why}"),
-        );
+        return Failure::down("dns", format!("DNS lookup of `{host_only}` failed: {why}"));
     }
     if err.is_timeout() {
         return Failure::down(
@@ -399,9 +399,16 @@ fn describe(err: &reqwest::Error, host: &str, timeout: &humantime::FormattedDura
         return Failure::down("connect", format!("cannot connect to {host}: {text}"));
     }
     if err.is_body() || err.is_decode() {
-        return Failure::down("body", format!("reading the response from {host} failed: {text}"));
+        return Failure::down(
+            "body",
+            format!("reading the response from {host} failed: {text}"),
+        );
     }
-    let text = if text.is_empty() { err.to_string() } else { text };
+    let text = if text.is_empty() {
+        err.to_string()
+    } else {
+        text
+    };
     Failure::down("http", format!("request to {host} failed: {text}"))
 }
 
@@ -418,9 +425,11 @@ fn describe_tls(err: &rustls::Error) -> String {
             C::NotValidForName | C::NotValidForNameContext { .. } => {
                 "the server's certificate is not valid for this host name".to_string()
             }
-            C::UnknownIssuer => "the server's certificate is self-signed or issued by an unknown CA; \
+            C::UnknownIssuer => {
+                "the server's certificate is self-signed or issued by an unknown CA; \
                  trust an internal CA with `ca_file`"
-                .to_string(),
+                    .to_string()
+            }
             C::Revoked => "the server's certificate has been revoked".to_string(),
             other => format!("the server's certificate was rejected ({other:?})"),
         },
@@ -455,7 +464,9 @@ pub fn evaluate(spec: &HttpSpec, answer: &Answer, now: time::OffsetDateTime) -> 
     let mut body_problem: Option<String> = None;
     let mut json_value: Option<Value> = None;
     if answer.truncated {
-        body_problem = Some(format!("the response body is larger than the {cap_text} limit"));
+        body_problem = Some(format!(
+            "the response body is larger than the {cap_text} limit"
+        ));
     } else {
         match text {
             Err(e) => {
@@ -496,7 +507,10 @@ pub fn evaluate(spec: &HttpSpec, answer: &Answer, now: time::OffsetDateTime) -> 
         details.insert("entries".into(), json!(r.entries));
         if !spec.expected_status.is_empty() && !spec.expected_status.contains(&code) {
             status = Status::Down;
-            message = format!("HTTP {code} {reason} (expected {}); {message}", list(&spec.expected_status));
+            message = format!(
+                "HTTP {code} {reason} (expected {}); {message}",
+                list(&spec.expected_status)
+            );
         } else if r.status == Status::Up && code >= 400 {
             // "Healthy" with an error status code: trust the code.
             status = Status::Down;
@@ -514,7 +528,10 @@ pub fn evaluate(spec: &HttpSpec, answer: &Answer, now: time::OffsetDateTime) -> 
             message = if spec.expected_status.is_empty() {
                 format!("HTTP {code} {reason}")
             } else {
-                format!("HTTP {code} {reason} (expected {})", list(&spec.expected_status))
+                format!(
+                    "HTTP {code} {reason} (expected {})",
+                    list(&spec.expected_status)
+                )
             };
         } else if spec.format == HealthFormat::Aspnet {
             status = Status::Down;
@@ -592,7 +609,8 @@ pub fn evaluate(spec: &HttpSpec, answer: &Answer, now: time::OffsetDateTime) -> 
                 "days_left": days,
             }),
         );
-        let warn = time::Duration::try_from(spec.cert_expiry_warning).unwrap_or(time::Duration::days(14));
+        let warn =
+            time::Duration::try_from(spec.cert_expiry_warning).unwrap_or(time::Duration::days(14));
         if left < warn && status == Status::Up {
             status = Status::Degraded;
             message = format!("{message}; TLS certificate expires in {days} days");

@@ -67,14 +67,23 @@ impl Runner {
                 let guard = timeout + Duration::from_millis(500);
                 match tokio::time::timeout(
                     guard,
-                    http::probe(&self.http, self.secrets.as_ref(), spec, timeout, self.max_body_bytes),
+                    http::probe(
+                        &self.http,
+                        self.secrets.as_ref(),
+                        spec,
+                        timeout,
+                        self.max_body_bytes,
+                    ),
                 )
                 .await
                 {
                     Ok(o) => o,
                     Err(_) => ProbeOutcome::new(
                         Status::Down,
-                        format!("no result within the {} timeout", humantime::format_duration(timeout)),
+                        format!(
+                            "no result within the {} timeout",
+                            humantime::format_duration(timeout)
+                        ),
                     ),
                 }
             }

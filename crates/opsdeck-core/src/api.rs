@@ -1,0 +1,343 @@
+//! The typed command surface. Every face of opsdeck (HTTP server, desktop shell) routes one
+//! [`Request`] enum through [`Api::call`], so a command is defined once, here.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::engine::{CheckView, Engine, EngineError};
+use crate::state::Transition;
+use crate::status::{CheckResult, Status};
+use crate::store::{HistoryPoint, Uptime};
+use crate::time_fmt;
+
+/// Every command the UI and scripts can send.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "method", content = "params", rename_all = "snake_case")]
+pub enum Request {
+    Overview,
+    CheckDetail {
+        id: String,
+    },
+    History {
+        id: String,
+        window: HistoryWindow,
+    },
+    Transitions {
+        id: Option<String>,
+        limit: Option<u32>,
+    },
+    CheckNow {
+        id: String,
+    },
+    Stats,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
+pub enum HistoryWindow {
+    #[serde(rename = "24h")]
+    Day,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+    #[serde(rename = "1y")]
+    Year,
+}
+
+impl HistoryWindow {
+    fn millis(self) -> i64 {
+        const DAY: i64 = 86_400_000;
+        match self {
+            HistoryWindow::Day => DAY,
+            HistoryWindow::Week => 7 * DAY,
+            HistoryWindow::Month => 30 * DAY,
+            HistoryWindow::Year => 365 * DAY,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, TS, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub up: u32,
+    pub degraded: u32,
+    pub down: u32,
+    pub unknown: u32,
+}
+
+impl StatusCounts {
+    fn add(&mut self, s: Status) {
+        match s {
+            Status::Up => self.up += 1,
+            Status::Degraded => self.degraded += 1,
+            Status::Down => self.down += 1,
+            Status::Unknown => self.unknown += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct EnvironmentView {
+    /// Empty for checks without an environment.
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub counts: StatusCounts,
+    /// Worst first, then by name.
+    pub checks: Vec<CheckView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ConfigState {
+    pub path: Option<String>,
+    /// Why the newest version of the file was refused (the engine keeps the previous one).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Overview {
+    pub generated_at: String,
+    pub status: Status,
+    pub counts: StatusCounts,
+    /// Worst environment first.
+    pub environments: Vec<EnvironmentView>,
+    /// 24-hour uptime per check id.
+    pub uptime_24h: BTreeMap<String, f64>,
+    pub config: ConfigState,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CheckDetail {
+    pub check: CheckView,
+    pub uptime: Uptime,
+    /// Newest first.
+    pub transitions: Vec<Transition>,
+    /// Last 24 hours in 5-minute buckets.
+    pub history: Vec<HistoryPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct History {
+    pub id: String,
+    pub window: HistoryWindow,
+    pub bucket_seconds: i64,
+    pub points: Vec<HistoryPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Stats {
+    pub checks: u32,
+    /// Results committed to the database since the engine started.
+    #[ts(type = "number")]
+    pub results_stored: u64,
+    pub started_at: String,
+    pub version: String,
+}
+
+/// An error with a stable code the UI can match on.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// `not_found`, `invalid_request` or `internal`.
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError {
+            code: "invalid_request".into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let code = match e {
+            EngineError::NotFound(_) => "not_found",
+            EngineError::Store(_) => "internal",
+        };
+        ApiError {
+            code: code.into(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        EngineError::Store(e).into()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    engine: Arc<Engine>,
+    started_at: String,
+}
+
+impl Api {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Api {
+            engine,
+            started_at: time_fmt::now_rfc3339(),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The one entry point both transports use.
+    pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
+        fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
+            serde_json::to_value(v).map_err(|e| ApiError {
+                code: "internal".into(),
+                message: e.to_string(),
+            })
+        }
+        match request {
+            Request::Overview => json(self.overview().await?),
+            Request::CheckDetail { id } => json(self.check_detail(&id).await?),
+            Request::History { id, window } => json(self.history(&id, window).await?),
+            Request::Transitions { id, limit } => {
+                json(self.transitions(id.as_deref(), limit).await?)
+            }
+            Request::CheckNow { id } => json(self.check_now(&id).await?),
+            Request::Stats => json(self.stats()),
+        }
+    }
+
+    pub async fn overview(&self) -> Result<Overview, ApiError> {
+        let config = self.engine.config();
+        let now = time_fmt::now_ms();
+        let uptime = self
+            .engine
+            .store()
+            .uptime_window("rollup_1h", now - 86_400_000, None)
+            .await?;
+        let mut groups: BTreeMap<String, Vec<CheckView>> = BTreeMap::new();
+        for v in self.engine.views() {
+            groups
+                .entry(v.environment.clone().unwrap_or_default())
+                .or_default()
+                .push(v);
+        }
+        let mut counts = StatusCounts::default();
+        let mut environments: Vec<(i64, usize, EnvironmentView)> = groups
+            .into_iter()
+            .map(|(id, mut checks)| {
+                checks.sort_by(|a, b| b.status.cmp(&a.status).then_with(|| a.name.cmp(&b.name)));
+                let mut c = StatusCounts::default();
+                for check in &checks {
+                    c.add(check.status);
+                    counts.add(check.status);
+                }
+                let position = config.environment.iter().position(|e| e.id == id);
+                let env = position.map(|p| &config.environment[p]);
+                let status = checks.iter().map(|c| c.status).max().unwrap_or(Status::Up);
+                let order = env.and_then(|e| e.order).unwrap_or(0);
+                (
+                    order,
+                    position.unwrap_or(usize::MAX),
+                    EnvironmentView {
+                        name: env.map_or_else(
+                            || {
+                                if id.is_empty() {
+                                    "No environment".to_string()
+                                } else {
+                                    id.clone()
+                                }
+                            },
+                            |e| e.name.clone(),
+                        ),
+                        id,
+                        status,
+                        counts: c,
+                        checks,
+                    },
+                )
+            })
+            .collect();
+        environments.sort_by(|a, b| {
+            b.2.status
+                .cmp(&a.2.status)
+                .then(a.0.cmp(&b.0))
+                .then(a.1.cmp(&b.1))
+        });
+        let environments: Vec<EnvironmentView> = environments.into_iter().map(|e| e.2).collect();
+        let (path, error) = self.engine.config_state();
+        Ok(Overview {
+            generated_at: time_fmt::now_rfc3339(),
+            status: environments
+                .iter()
+                .map(|e| e.status)
+                .max()
+                .unwrap_or(Status::Up),
+            counts,
+            environments,
+            uptime_24h: uptime
+                .into_iter()
+                .filter_map(|(id, r)| Some((id, r?)))
+                .collect(),
+            config: ConfigState { path, error },
+        })
+    }
+
+    pub async fn check_detail(&self, id: &str) -> Result<CheckDetail, ApiError> {
+        let check = self
+            .engine
+            .view(id)
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        let now = time_fmt::now_ms();
+        let store = self.engine.store();
+        Ok(CheckDetail {
+            check,
+            uptime: store.uptime(id, now).await?,
+            transitions: store.transitions(Some(id), 50).await?,
+            history: store.history(id, HistoryWindow::Day.millis(), now).await?.1,
+        })
+    }
+
+    pub async fn history(&self, id: &str, window: HistoryWindow) -> Result<History, ApiError> {
+        if self.engine.view(id).is_none() {
+            return Err(EngineError::NotFound(id.to_string()).into());
+        }
+        let (bucket_seconds, points) = self
+            .engine
+            .store()
+            .history(id, window.millis(), time_fmt::now_ms())
+            .await?;
+        Ok(History {
+            id: id.to_string(),
+            window,
+            bucket_seconds,
+            points,
+        })
+    }
+
+    pub async fn transitions(
+        &self,
+        id: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Transition>, ApiError> {
+        let limit = limit.unwrap_or(100).clamp(1, 10_000);
+        Ok(self.engine.store().transitions(id, limit).await?)
+    }
+
+    pub async fn check_now(&self, id: &str) -> Result<Vec<CheckResult>, ApiError> {
+        Ok(self.engine.check_now(id).await?)
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            checks: self.engine.config().check.len() as u32,
+            results_stored: self.engine.stored_count(),
+            started_at: self.started_at.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! The running engine: schedules every check, damps results into confirmed statuses, stores
+//! history through a batching writer, publishes events, and applies config changes live.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, Mutex};
+use tokio::task::JoinHandle;
+use ts_rs::TS;
+
+use crate::config::{Check, CheckSpec, Config};
+use crate::probe::Runner;
+use crate::secret::SecretSource;
+use crate::state::{Damper, Thresholds, Transition};
+use crate::status::{CheckResult, Status};
+use crate::store::{Record, Store, StoreError};
+use crate::time_fmt;
+
+/// The current state of one result series, as the overview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CheckView {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub check_type: String,
+    pub environment: Option<String>,
+    pub tags: Vec<String>,
+    /// Where the check points (URL), for search and display.
+    pub target: Option<String>,
+    /// Confirmed (damped) status.
+    pub status: Status,
+    /// Status of the newest result, which may not be confirmed yet.
+    pub last_status: Status,
+    pub message: String,
+    #[ts(type = "number | null")]
+    pub latency_ms: Option<u64>,
+    /// RFC 3339 time of the newest result.
+    pub checked_at: Option<String>,
+    /// RFC 3339 time the confirmed status began.
+    pub since: Option<String>,
+    pub interval_s: u64,
+    #[ts(type = "Record<string, unknown>")]
+    pub details: serde_json::Value,
+}
+
+/// Something that changed, pushed to every subscriber (UI, SSE stream).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Result {
+        check: CheckView,
+    },
+    Transition {
+        transition: Transition,
+    },
+    Config {
+        path: Option<String>,
+        error: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no check with id `{0}`")]
+    NotFound(String),
+}
+
+struct Scheduled {
+    check: Check,
+    task: JoinHandle<()>,
+}
+
+/// The engine behind every face of opsdeck.
+pub struct Engine {
+    store: Store,
+    secrets: Arc<dyn SecretSource>,
+    config: RwLock<Arc<Config>>,
+    config_state: RwLock<(Option<String>, Option<String>)>,
+    runner: RwLock<Arc<Runner>>,
+    dampers: std::sync::Mutex<HashMap<String, (Damper, i64)>>,
+    views: RwLock<HashMap<String, CheckView>>,
+    events: broadcast::Sender<Event>,
+    writer: Mutex<Option<(mpsc::Sender<Record>, JoinHandle<()>)>>,
+    scheduled: Mutex<HashMap<String, Scheduled>>,
+    stored: AtomicU64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Build the engine on a store and resume damping state from it. Nothing runs until
+    /// [`Engine::start`].
+    pub async fn new(
+        config: Config,
+        store: Store,
+        secrets: Arc<dyn SecretSource>,
+    ) -> Result<Arc<Engine>, EngineError> {
+        let (events, _) = broadcast::channel(4096);
+        let runner = Arc::new(Runner::new(&config.settings, secrets.clone()));
+        let mut dampers = HashMap::new();
+        let mut views = HashMap::new();
+        let config = Arc::new(config);
+        for latest in store.latest().await? {
+            dampers.insert(
+                latest.id.clone(),
+                (Damper::restored(latest.confirmed), latest.confirmed_since),
+            );
+            if let Some(check) = config.check.iter().find(|c| c.id() == latest.id) {
+                let mut v = skeleton_view(check);
+                v.status = latest.confirmed;
+                v.last_status = latest.status;
+                v.message = latest.message;
+                v.latency_ms = latest.latency_ms;
+                v.checked_at = Some(time_fmt::rfc3339_from_ms(latest.ts));
+                v.since = Some(time_fmt::rfc3339_from_ms(latest.confirmed_since));
+                v.details = latest.details;
+                views.insert(latest.id, v);
+            }
+        }
+        for check in &config.check {
+            views
+                .entry(check.id().to_string())
+                .or_insert_with(|| skeleton_view(check));
+        }
+        Ok(Arc::new(Engine {
+            store,
+            secrets,
+            config: RwLock::new(config),
+            config_state: RwLock::new((None, None)),
+            runner: RwLock::new(runner),
+            dampers: std::sync::Mutex::new(dampers),
+            views: RwLock::new(views),
+            events,
+            writer: Mutex::new(None),
+            scheduled: Mutex::new(HashMap::new()),
+            stored: AtomicU64::new(0),
+        }))
+    }
+
+    /// Start the writer and schedule every enabled check.
+    pub async fn start(self: &Arc<Self>) {
+        let (tx, rx) = mpsc::channel(8192);
+        let task = tokio::spawn(self.clone().write_loop(rx));
+        *self.writer.lock().await = Some((tx, task));
+        let config = self.config();
+        self.schedule(&config, true).await;
+        tokio::spawn(self.clone().prune_loop());
+    }
+
+    /// Stop every check and flush what is queued for the store.
+    pub async fn shutdown(&self) {
+        for (_, s) in self.scheduled.lock().await.drain() {
+            s.task.abort();
+        }
+        if let Some((tx, task)) = self.writer.lock().await.take() {
+            drop(tx);
+            let _ = task.await;
+        }
+        self.store.close().await;
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Results committed to the store since start.
+    pub fn stored_count(&self) -> u64 {
+        self.stored.load(Ordering::Acquire)
+    }
+
+    /// Path of the config file and the error of the last failed reload, if any.
+    pub fn config_state(&self) -> (Option<String>, Option<String>) {
+        self.config_state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_config_state(&self, path: Option<String>, error: Option<String>) {
+        *self.config_state.write().unwrap_or_else(|p| p.into_inner()) =
+            (path.clone(), error.clone());
+        let _ = self.events.send(Event::Config { path, error });
+    }
+
+    pub fn views(&self) -> Vec<CheckView> {
+        self.views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn view(&self, id: &str) -> Option<CheckView> {
+        self.views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Replace the config: unchanged checks keep running undisturbed, changed ones restart,
+    /// removed ones stop (their history stays).
+    pub async fn apply_config(self: &Arc<Self>, config: Config) {
+        let old = self.config();
+        let settings_changed = old.settings != config.settings;
+        if settings_changed {
+            *self.runner.write().unwrap_or_else(|p| p.into_inner()) =
+                Arc::new(Runner::new(&config.settings, self.secrets.clone()));
+        } else {
+            self.runner().forget_clients();
+        }
+        {
+            let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
+            views.retain(|id, _| config.check.iter().any(|c| c.id() == series_check(id)));
+            for check in &config.check {
+                match views.get_mut(check.id()) {
+                    Some(v) => {
+                        let fresh = skeleton_view(check);
+                        v.name = fresh.name;
+                        v.environment = fresh.environment;
+                        v.tags = fresh.tags;
+                        v.target = fresh.target;
+                        v.interval_s = fresh.interval_s;
+                    }
+                    None => {
+                        views.insert(check.id().to_string(), skeleton_view(check));
+                    }
+                }
+            }
+        }
+        let config = Arc::new(config);
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
+        self.schedule(&config, settings_changed).await;
+    }
+
+    async fn schedule(self: &Arc<Self>, config: &Config, restart_all: bool) {
+        let mut scheduled = self.scheduled.lock().await;
+        scheduled.retain(|id, s| {
+            let keep = !restart_all
+                && config
+                    .check
+                    .iter()
+                    .any(|c| c.id() == id && *c == s.check && c.common.enabled);
+            if !keep {
+                s.task.abort();
+            }
+            keep
+        });
+        for check in config.check.iter().filter(|c| c.common.enabled) {
+            if scheduled.contains_key(check.id()) {
+                continue;
+            }
+            let task = tokio::spawn(self.clone().check_loop(check.clone()));
+            scheduled.insert(
+                check.id().to_string(),
+                Scheduled {
+                    check: check.clone(),
+                    task,
+                },
+            );
+        }
+    }
+
+    fn runner(&self) -> Arc<Runner> {
+        self.runner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    async fn check_loop(self: Arc<Self>, check: Check) {
+        // Jittered start, so a thousand checks do not all fire in the same second.
+        let spread = check.common.interval.min(Duration::from_secs(10));
+        let jitter = rand::rng().random_range(0..=spread.as_millis() as u64);
+        tokio::time::sleep(Duration::from_millis(jitter)).await;
+        loop {
+            self.run_check(&check).await;
+            // Counted from the end of the run: a slow check is never run back to back.
+            tokio::time::sleep(check.common.interval).await;
+        }
+    }
+
+    /// Run one check now and record its results.
+    pub async fn run_check(&self, check: &Check) -> Vec<CheckResult> {
+        let results = self.runner().run(check).await;
+        self.record(check, &results).await;
+        results
+    }
+
+    /// Run a check by id now ("check now").
+    pub async fn check_now(&self, id: &str) -> Result<Vec<CheckResult>, EngineError> {
+        let config = self.config();
+        let check = config
+            .check
+            .iter()
+            .find(|c| c.id() == series_check(id))
+            .ok_or_else(|| EngineError::NotFound(id.to_string()))?;
+        Ok(self.run_check(check).await)
+    }
+
+    async fn record(&self, check: &Check, results: &[CheckResult]) {
+        let settings = &self.config().settings;
+        let thresholds = Thresholds {
+            failures_to_down: check
+                .common
+                .failures_to_down
+                .unwrap_or(settings.failures_to_down),
+            successes_to_up: check
+                .common
+                .successes_to_up
+                .unwrap_or(settings.successes_to_up),
+        };
+        for result in results {
+            let ts = time_fmt::now_ms();
+            let (confirmed, since, change) = {
+                let mut dampers = self.dampers.lock().unwrap_or_else(|p| p.into_inner());
+                let (damper, since) = dampers.entry(result.id.clone()).or_default();
+                let change = damper.observe(result.status, &result.message, thresholds);
+                if change.is_some() {
+                    *since = ts;
+                }
+                (damper.confirmed.unwrap_or(result.status), *since, change)
+            };
+            let transition = change.map(|(from, to, reason)| Transition {
+                id: result.id.clone(),
+                from,
+                to,
+                reason,
+                at: time_fmt::rfc3339_from_ms(ts),
+            });
+            let view = {
+                let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
+                let v = views
+                    .entry(result.id.clone())
+                    .or_insert_with(|| skeleton_view(check));
+                v.name = result.name.clone();
+                v.status = confirmed;
+                v.last_status = result.status;
+                v.message = result.message.clone();
+                v.latency_ms = result.latency_ms;
+                v.checked_at = Some(time_fmt::rfc3339_from_ms(ts));
+                v.since = Some(time_fmt::rfc3339_from_ms(since));
+                v.details = result.details.clone();
+                v.clone()
+            };
+            let record = Record {
+                result: result.clone(),
+                ts,
+                confirmed,
+                confirmed_since: since,
+                transition: transition.clone(),
+            };
+            let writer = self.writer.lock().await.as_ref().map(|(tx, _)| tx.clone());
+            if let Some(tx) = writer {
+                // Bounded: if the disk cannot keep up, checks slow down rather than memory grow.
+                let _ = tx.send(record).await;
+            }
+            let _ = self.events.send(Event::Result { check: view });
+            if let Some(t) = transition {
+                tracing::info!(check = %t.id, from = ?t.from, to = %t.to, reason = %t.reason, "status changed");
+                let _ = self.events.send(Event::Transition { transition: t });
+            }
+        }
+    }
+
+    async fn write_loop(self: Arc<Self>, mut rx: mpsc::Receiver<Record>) {
+        let mut batch = Vec::with_capacity(1024);
+        loop {
+            batch.clear();
+            if rx.recv_many(&mut batch, 1024).await == 0 {
+                break;
+            }
+            // Gather a little more, so bursts become one transaction.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            while batch.len() < 4096 && rx.recv_many(&mut batch, 1024).await > 0 {
+                if rx.is_empty() {
+                    break;
+                }
+            }
+            let mut attempt = 0u32;
+            loop {
+                match self.store.write(&batch).await {
+                    Ok(()) => {
+                        self.stored.fetch_add(batch.len() as u64, Ordering::AcqRel);
+                        break;
+                    }
+                    Err(e) => {
+                        attempt += 1;
+                        // Keep the batch and retry: a locked or full disk must not lose history.
+                        tracing::error!(error = %e, attempt, "writing {} results failed; retrying", batch.len());
+                        tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt.min(20))))
+                            .await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn prune_loop(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let retention = self.config().settings.raw_retention;
+            match self.store.prune(time_fmt::now_ms(), retention).await {
+                Ok(n) if n > 0 => tracing::debug!(rows = n, "pruned history"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning history failed"),
+            }
+        }
+    }
+}
+
+/// `CHECK/THING` belongs to check `CHECK`.
+pub fn series_check(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(c, _)| c)
+}
+
+pub fn skeleton_view(check: &Check) -> CheckView {
+    CheckView {
+        id: check.id().to_string(),
+        name: check.display_name().to_string(),
+        check_type: check.spec.type_name().to_string(),
+        environment: check.common.environment.clone(),
+        tags: check.common.tags.clone(),
+        target: match &check.spec {
+            CheckSpec::Http(h) => Some(h.url.clone()),
+        },
+        status: Status::Unknown,
+        last_status: Status::Unknown,
+        message: if check.common.enabled {
+            "not checked yet".into()
+        } else {
+            "disabled".into()
+        },
+        latency_ms: None,
+        checked_at: None,
+        since: None,
+        interval_s: check.common.interval.as_secs(),
+        details: serde_json::json!({}),
+    }
+}
+
+/// One concurrent sweep of the given checks (all when `ids` is empty), as `opsdeck check` does:
+/// no store, no damping, every check once.
+pub async fn sweep(
+    config: &Config,
+    ids: &[String],
+    secrets: Arc<dyn SecretSource>,
+) -> Result<Vec<CheckResult>, EngineError> {
+    for id in ids {
+        if !config.check.iter().any(|c| c.id() == series_check(id)) {
+            return Err(EngineError::NotFound(id.clone()));
+        }
+    }
+    let runner = Arc::new(Runner::new(&config.settings, secrets));
+    let selected: Vec<Check> = config
+        .check
+        .iter()
+        .filter(|c| {
+            if ids.is_empty() {
+                c.common.enabled
+            } else {
+                ids.iter().any(|i| series_check(i) == c.id())
+            }
+        })
+        .cloned()
+        .collect();
+    let tasks: Vec<_> = selected
+        .into_iter()
+        .map(|check| {
+            let runner = runner.clone();
+            tokio::spawn(async move { runner.run(&check).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in futures::future::join_all(tasks).await {
+        if let Ok(results) = t {
+            out.extend(results);
+        }
+    }
+    if !ids.is_empty() {
+        // `CHECK/THING` selects one result of a multi-result check.
+        out.retain(|r| ids.iter().any(|i| i == &r.id || i == series_check(&r.id)));
+    }
+    Ok(out)
+}

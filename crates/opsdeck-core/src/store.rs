@@ -1,0 +1,568 @@
+//! History on embedded SQLite (WAL): raw results with a retention, roll-ups into 5-minute,
+//! hourly and daily buckets, the latest result per series, and every transition.
+//!
+//! Queries are plain SQL without SQLite-only functions beyond `min`/`max`, so a PostgreSQL
+//! store can share them.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::Mutex;
+use ts_rs::TS;
+
+use crate::state::Transition;
+use crate::status::{CheckResult, Status};
+use crate::time_fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database at {path}: {source}")]
+    Open { path: String, source: sqlx::Error },
+    #[error("cannot upgrade the database schema at {path}: {source}")]
+    Migrate {
+        path: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Roll-up levels: (table, bucket length in ms, how long buckets are kept in ms).
+const LEVELS: [(&str, i64, i64); 3] = [
+    ("rollup_5m", 5 * 60_000, 8 * DAY),
+    ("rollup_1h", 3_600_000, 100 * DAY),
+    ("rollup_1d", DAY, 3660 * DAY),
+];
+const DAY: i64 = 86_400_000;
+
+/// One result to store, with the damping state after it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub result: CheckResult,
+    pub ts: i64,
+    pub confirmed: Status,
+    pub confirmed_since: i64,
+    pub transition: Option<Transition>,
+}
+
+/// The latest stored state of a series, used to resume after a restart.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    pub id: String,
+    pub ts: i64,
+    pub status: Status,
+    pub latency_ms: Option<u64>,
+    pub message: String,
+    pub details: serde_json::Value,
+    pub confirmed: Status,
+    pub confirmed_since: i64,
+}
+
+/// Share of good results (up or degraded) among evaluated ones; `None` without data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct Uptime {
+    pub h24: Option<f64>,
+    pub d7: Option<f64>,
+    pub d30: Option<f64>,
+    pub y1: Option<f64>,
+}
+
+/// One bucket of history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct HistoryPoint {
+    /// Bucket start, RFC 3339.
+    pub t: String,
+    pub up: u32,
+    pub degraded: u32,
+    pub down: u32,
+    pub unknown: u32,
+    pub latency_avg_ms: Option<f64>,
+    #[ts(type = "number | null")]
+    pub latency_max_ms: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    keys: Mutex<HashMap<String, i64>>,
+}
+
+impl Store {
+    /// Open (creating if needed) the database file and bring its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                    path: shown.clone(),
+                    source: sqlx::Error::Io(e),
+                })?;
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL loses nothing when the process is killed, only on power loss.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(false);
+        Self::with_options(options, shown).await
+    }
+
+    /// A private in-memory database, for tests and one-shot sweeps.
+    pub async fn in_memory() -> Result<Store, StoreError> {
+        let options =
+            SqliteConnectOptions::from_str("sqlite::memory:").map_err(|e| StoreError::Open {
+                path: ":memory:".into(),
+                source: e,
+            })?;
+        Self::with_options(options, ":memory:".into()).await
+    }
+
+    async fn with_options(
+        options: SqliteConnectOptions,
+        shown: String,
+    ) -> Result<Store, StoreError> {
+        let in_memory = shown == ":memory:";
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists once per connection.
+            .max_connections(if in_memory { 1 } else { 4 })
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open {
+                path: shown.clone(),
+                source: e,
+            })?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate {
+                path: shown.clone(),
+                source: e,
+            })?;
+        Ok(Store {
+            pool,
+            keys: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn series_keys(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        ids: impl Iterator<Item = &str>,
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let mut keys = self.keys.lock().await;
+        for id in ids {
+            if keys.contains_key(id) {
+                continue;
+            }
+            sqlx::query("INSERT INTO series (id) VALUES (?) ON CONFLICT (id) DO NOTHING")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let key: i64 = sqlx::query_scalar("SELECT key FROM series WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            keys.insert(id.to_string(), key);
+        }
+        Ok(keys.clone())
+    }
+
+    /// Write a batch in one transaction: after this returns, every record survives a crash.
+    pub async fn write(&self, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let keys = self
+            .series_keys(&mut tx, records.iter().map(|r| r.result.id.as_str()))
+            .await?;
+        let key_of = |id: &str| keys.get(id).copied().unwrap_or_default();
+        // Roll-ups are summed per bucket first: a batch touches each bucket once.
+        let mut buckets: HashMap<(usize, i64, i64), Bucket> = HashMap::new();
+        for r in records {
+            let series = key_of(&r.result.id);
+            let latency = r.result.latency_ms.map(|l| l as i64);
+            sqlx::query(
+                "INSERT INTO results (series, ts, status, latency_ms, message) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (series, ts) DO UPDATE SET status = excluded.status,
+                   latency_ms = excluded.latency_ms, message = excluded.message",
+            )
+            .bind(series)
+            .bind(r.ts)
+            .bind(r.result.status.to_code())
+            .bind(latency)
+            .bind(&r.result.message)
+            .execute(&mut *tx)
+            .await?;
+            for (level, (_, len, _)) in LEVELS.iter().enumerate() {
+                buckets
+                    .entry((level, series, r.ts - r.ts.rem_euclid(*len)))
+                    .or_default()
+                    .add(r.result.status, latency);
+            }
+            sqlx::query(
+                "INSERT INTO latest (series, ts, status, latency_ms, message, details, confirmed, confirmed_since)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, status = excluded.status,
+                   latency_ms = excluded.latency_ms, message = excluded.message, details = excluded.details,
+                   confirmed = excluded.confirmed, confirmed_since = excluded.confirmed_since",
+            )
+            .bind(series)
+            .bind(r.ts)
+            .bind(r.result.status.to_code())
+            .bind(latency)
+            .bind(&r.result.message)
+            .bind(r.result.details.to_string())
+            .bind(r.confirmed.to_code())
+            .bind(r.confirmed_since)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(t) = &r.transition {
+                sqlx::query(
+                    "INSERT INTO transitions (series, ts, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(series)
+                .bind(r.ts)
+                .bind(t.from.map(Status::to_code))
+                .bind(t.to.to_code())
+                .bind(&t.reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        for ((level, series, bucket), b) in buckets {
+            let table = LEVELS[level].0;
+            sqlx::query(&format!(
+                "INSERT INTO {table} (series, bucket, n_up, n_degraded, n_down, n_unknown, lat_sum, lat_n, lat_max)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (series, bucket) DO UPDATE SET
+                   n_up = n_up + excluded.n_up, n_degraded = n_degraded + excluded.n_degraded,
+                   n_down = n_down + excluded.n_down, n_unknown = n_unknown + excluded.n_unknown,
+                   lat_sum = lat_sum + excluded.lat_sum, lat_n = lat_n + excluded.lat_n,
+                   lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max))"
+            ))
+            .bind(series)
+            .bind(bucket)
+            .bind(b.counts[0])
+            .bind(b.counts[1])
+            .bind(b.counts[2])
+            .bind(b.counts[3])
+            .bind(b.lat_sum)
+            .bind(b.lat_n)
+            .bind(b.lat_max)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest state of every series, to resume damping and the overview after a restart.
+    pub async fn latest(&self) -> Result<Vec<Latest>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, l.ts, l.status, l.latency_ms, l.message, l.details, l.confirmed, l.confirmed_since
+             FROM latest l JOIN series s ON s.key = l.series",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Latest {
+                id: r.get(0),
+                ts: r.get(1),
+                status: Status::from_code(r.get(2)),
+                latency_ms: r.get::<Option<i64>, _>(3).map(|l| l.max(0) as u64),
+                message: r.get(4),
+                details: serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default(),
+                confirmed: Status::from_code(r.get(6)),
+                confirmed_since: r.get(7),
+            })
+            .collect())
+    }
+
+    /// Uptime of every series over the four standard windows, from the roll-ups: hourly
+    /// buckets for 24 h and 7 d, daily buckets for 30 d and 1 y (so a window is aligned to
+    /// its bucket size).
+    pub async fn uptime_all(&self, now_ms: i64) -> Result<HashMap<String, Uptime>, StoreError> {
+        let mut out: HashMap<String, Uptime> = HashMap::new();
+        let windows: [(&str, i64, fn(&mut Uptime) -> &mut Option<f64>); 4] = [
+            ("rollup_1h", DAY, |u| &mut u.h24),
+            ("rollup_1h", 7 * DAY, |u| &mut u.d7),
+            ("rollup_1d", 30 * DAY, |u| &mut u.d30),
+            ("rollup_1d", 365 * DAY, |u| &mut u.y1),
+        ];
+        for (table, len, field) in windows {
+            for (id, ratio) in self.uptime_window(table, now_ms - len, None).await? {
+                *field(out.entry(id).or_default()) = ratio;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Uptime per series over one window; `only` limits it to one series.
+    pub async fn uptime_window(
+        &self,
+        table: &str,
+        since_ms: i64,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, Option<f64>)>, StoreError> {
+        let len = LEVELS.iter().find(|l| l.0 == table).map_or(DAY, |l| l.1);
+        let since = since_ms - since_ms.rem_euclid(len);
+        let filter = if only.is_some() { "AND s.id = ?" } else { "" };
+        let sql = format!(
+            "SELECT s.id, sum(r.n_up + r.n_degraded), sum(r.n_up + r.n_degraded + r.n_down)
+             FROM {table} r JOIN series s ON s.key = r.series
+             WHERE r.bucket >= ? {filter} GROUP BY s.id"
+        );
+        let mut q = sqlx::query(&sql).bind(since);
+        if let Some(id) = only {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let good: i64 = r.get(1);
+                let total: i64 = r.get(2);
+                let ratio = (total > 0).then(|| good as f64 / total as f64);
+                (r.get(0), ratio)
+            })
+            .collect())
+    }
+
+    pub async fn uptime(&self, id: &str, now_ms: i64) -> Result<Uptime, StoreError> {
+        let one = |v: Vec<(String, Option<f64>)>| v.into_iter().next().and_then(|(_, r)| r);
+        Ok(Uptime {
+            h24: one(self
+                .uptime_window("rollup_1h", now_ms - DAY, Some(id))
+                .await?),
+            d7: one(self
+                .uptime_window("rollup_1h", now_ms - 7 * DAY, Some(id))
+                .await?),
+            d30: one(self
+                .uptime_window("rollup_1d", now_ms - 30 * DAY, Some(id))
+                .await?),
+            y1: one(self
+                .uptime_window("rollup_1d", now_ms - 365 * DAY, Some(id))
+                .await?),
+        })
+    }
+
+    /// History buckets of one series over a window; the bucket size follows the window.
+    pub async fn history(
+        &self,
+        id: &str,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<(i64, Vec<HistoryPoint>), StoreError> {
+        let (table, len) = match window_ms {
+            w if w <= 2 * DAY => ("rollup_5m", 5 * 60_000),
+            w if w <= 45 * DAY => ("rollup_1h", 3_600_000),
+            _ => ("rollup_1d", DAY),
+        };
+        let since = now_ms - window_ms;
+        let since = since - since.rem_euclid(len);
+        let rows = sqlx::query(&format!(
+            "SELECT r.bucket, r.n_up, r.n_degraded, r.n_down, r.n_unknown, r.lat_sum, r.lat_n, r.lat_max
+             FROM {table} r JOIN series s ON s.key = r.series
+             WHERE s.id = ? AND r.bucket >= ? ORDER BY r.bucket"
+        ))
+        .bind(id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let points = rows
+            .into_iter()
+            .map(|r| {
+                let lat_sum: i64 = r.get(5);
+                let lat_n: i64 = r.get(6);
+                HistoryPoint {
+                    t: time_fmt::rfc3339_from_ms(r.get(0)),
+                    up: r.get::<i64, _>(1) as u32,
+                    degraded: r.get::<i64, _>(2) as u32,
+                    down: r.get::<i64, _>(3) as u32,
+                    unknown: r.get::<i64, _>(4) as u32,
+                    latency_avg_ms: (lat_n > 0).then(|| lat_sum as f64 / lat_n as f64),
+                    latency_max_ms: r.get(7),
+                }
+            })
+            .collect();
+        Ok((len / 1000, points))
+    }
+
+    /// Transitions, newest first; `id` limits them to one series.
+    pub async fn transitions(
+        &self,
+        id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Transition>, StoreError> {
+        let filter = if id.is_some() { "WHERE s.id = ?" } else { "" };
+        let sql = format!(
+            "SELECT s.id, t.ts, t.from_status, t.to_status, t.reason FROM transitions t
+             JOIN series s ON s.key = t.series {filter} ORDER BY t.ts DESC, t.id DESC LIMIT ?"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(id) = id {
+            q = q.bind(id);
+        }
+        let rows = q.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Transition {
+                id: r.get(0),
+                at: time_fmt::rfc3339_from_ms(r.get(1)),
+                from: r.get::<Option<i64>, _>(2).map(Status::from_code),
+                to: Status::from_code(r.get(3)),
+                reason: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Raw results of one series, newest first.
+    pub async fn recent_results(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<(i64, Status, Option<i64>, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.ts, r.status, r.latency_ms, r.message FROM results r JOIN series s ON s.key = r.series
+             WHERE s.id = ? ORDER BY r.ts DESC LIMIT ?",
+        )
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), Status::from_code(r.get(1)), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    pub async fn count_results(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM results")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Drop raw results and roll-ups past their retention. Returns rows deleted.
+    pub async fn prune(&self, now_ms: i64, raw_retention: Duration) -> Result<u64, StoreError> {
+        let mut deleted = sqlx::query("DELETE FROM results WHERE ts < ?")
+            .bind(now_ms - raw_retention.as_millis() as i64)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        for (table, _, keep) in LEVELS {
+            deleted += sqlx::query(&format!("DELETE FROM {table} WHERE bucket < ?"))
+                .bind(now_ms - keep)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    /// `PRAGMA integrity_check`: `Ok("ok")` on a healthy file.
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    counts: [i64; 4],
+    lat_sum: i64,
+    lat_n: i64,
+    lat_max: Option<i64>,
+}
+
+impl Bucket {
+    fn add(&mut self, status: Status, latency: Option<i64>) {
+        self.counts[status.to_code() as usize] += 1;
+        if let Some(l) = latency {
+            self.lat_sum += l;
+            self.lat_n += 1;
+            self.lat_max = Some(self.lat_max.map_or(l, |m| m.max(l)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, ts: i64, status: Status, latency: u64) -> Record {
+        Record {
+            result: CheckResult {
+                id: id.into(),
+                name: id.into(),
+                check_type: "http".into(),
+                environment: None,
+                status,
+                latency_ms: Some(latency),
+                message: "m".into(),
+                details: serde_json::json!({}),
+                checked_at: time_fmt::rfc3339_from_ms(ts),
+            },
+            ts,
+            confirmed: status,
+            confirmed_since: ts,
+            transition: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn rollups_and_uptime() {
+        let store = Store::in_memory().await.expect("store");
+        let now = 1_800_000_000_000;
+        let mut batch = Vec::new();
+        for i in 0..100 {
+            let status = if i < 90 { Status::Up } else { Status::Down };
+            batch.push(record("a", now - i * 60_000, status, 10 + i as u64));
+        }
+        store.write(&batch).await.expect("write");
+        let up = store.uptime("a", now).await.expect("uptime");
+        assert_eq!(up.h24, Some(0.9));
+        assert_eq!(up.d30, Some(0.9));
+        let all = store.uptime_all(now).await.expect("all");
+        assert_eq!(all["a"].d7, Some(0.9));
+        let (bucket, points) = store.history("a", DAY, now).await.expect("history");
+        assert_eq!(bucket, 300);
+        let total: u32 = points.iter().map(|p| p.up + p.down).sum();
+        assert_eq!(total, 100);
+        assert_eq!(store.latest().await.expect("latest").len(), 1);
+        // A second batch adds to the same buckets.
+        store
+            .write(&[record("a", now + 1, Status::Up, 5)])
+            .await
+            .expect("write");
+        assert_eq!(store.count_results().await.expect("count"), 101);
+        // Pruning raw results keeps the roll-ups.
+        store
+            .prune(now + 10 * DAY, Duration::from_secs(3600))
+            .await
+            .expect("prune");
+        assert_eq!(store.count_results().await.expect("count"), 0);
+        assert_eq!(store.integrity_check().await.expect("check"), "ok");
+    }
+}
