@@ -1,0 +1,439 @@
+//! The command-line contract: `check`, `serve`, `config`, `secret`, `demo`.
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use opsdeck_core::api::Api;
+use opsdeck_core::config::Config;
+use opsdeck_core::engine::{self, Engine};
+use opsdeck_core::secret::{Keychain, SecretError, SecretSource};
+use opsdeck_core::status::Status;
+use opsdeck_core::store::Store;
+use secrecy::SecretString;
+
+use crate::output::{self, SweepReport};
+
+/// Exit codes beyond the check statuses (0–3), after BSD sysexits.
+pub mod exit {
+    pub const USAGE: i32 = 64;
+    pub const DATA: i32 = 65;
+    pub const UNAVAILABLE: i32 = 69;
+    pub const SOFTWARE: i32 = 70;
+    pub const IO: i32 = 74;
+    pub const CONFIG: i32 = 78;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about = "Ops console: health, queues, heartbeats, Epicor environments and CAB releases")]
+pub struct Cli {
+    /// Config file [default: the OS config dir's opsdeck/opsdeck.toml]
+    #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where history is kept [default: the OS data dir]
+    #[arg(long, global = true, env = "OPSDECK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One concurrent sweep of every check (or the given IDs), then exit with the worst status:
+    /// 0 up, 1 degraded, 2 down, 3 unknown.
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Check ids (or CHECK/THING result ids) to run; default: all enabled checks
+        ids: Vec<String>,
+    },
+    /// Run the engine with the HTTP API, live events, /metrics and the web UI.
+    Serve(ServeArgs),
+    /// Validate the config or print its JSON Schema.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Manage credentials in the OS keychain (values are read from standard input).
+    Secret {
+        #[command(subcommand)]
+        action: SecretAction,
+    },
+    /// Serve the console against the built-in demo estate.
+    Demo(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:7410")]
+    pub listen: SocketAddr,
+    /// Directory of the built web UI [default: the UI shipped with opsdeck]
+    #[arg(long, env = "OPSDECK_UI_DIR", value_name = "DIR")]
+    pub ui_dir: Option<PathBuf>,
+    /// Allow listening on a non-loopback address without TLS
+    #[arg(long)]
+    pub insecure_http: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Check the config file and report every problem with its line
+    Validate,
+    /// Print the JSON Schema of the config file (for editor completion)
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretAction {
+    /// Store a credential; the value is read from standard input (without echo on a terminal)
+    Set { name: String },
+    /// Remove a credential
+    Delete { name: String },
+    /// List the credentials the config refers to, whether each is stored, and who uses it
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Print to stdout, ignoring a closed pipe (`opsdeck check | head`).
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+pub fn config_path(cli: &Cli) -> (PathBuf, bool) {
+    match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (opsdeck_core::paths::default_config_file(), false),
+    }
+}
+
+fn data_dir(cli: &Cli) -> PathBuf {
+    cli.data_dir
+        .clone()
+        .unwrap_or_else(opsdeck_core::paths::default_data_dir)
+}
+
+fn load_config(path: &Path) -> Result<Config, i32> {
+    Config::load(path).map_err(|e| {
+        eprintln!("{e}");
+        exit::CONFIG
+    })
+}
+
+pub async fn run(cli: Cli) -> i32 {
+    match &cli.command {
+        Command::Check { format, ids } => check(&cli, *format, ids).await,
+        Command::Serve(args) => serve(&cli, args, false).await,
+        Command::Demo(args) => serve(&cli, args, true).await,
+        Command::Config { action } => config_command(&cli, action),
+        Command::Secret { action } => secret_command(&cli, action).await,
+    }
+}
+
+async fn check(cli: &Cli, format: Format, ids: &[String]) -> i32 {
+    let (path, _) = config_path(cli);
+    if !path.exists() {
+        eprintln!(
+            "no config file at {}: pass --config PATH or set OPSDECK_CONFIG (`opsdeck demo` shows the console with a built-in estate)",
+            path.display()
+        );
+        return exit::CONFIG;
+    }
+    let config = match load_config(&path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let started = Instant::now();
+    let checked_at = opsdeck_core::time_fmt::now_rfc3339();
+    let results = match engine::sweep(&config, ids, Arc::new(Keychain)).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    let report = SweepReport {
+        checked_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        results: &results,
+    };
+    match format {
+        Format::Json => out(&(output::json(&report) + "\n")),
+        Format::Table => {
+            let tty = std::io::stdout().is_terminal();
+            let colour = tty && std::env::var_os("NO_COLOR").is_none();
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(if tty { 120 } else { 200 });
+            out(&output::table(&report, colour, width));
+        }
+    }
+    results
+        .iter()
+        .map(|r| r.status)
+        .max()
+        .unwrap_or(Status::Up)
+        .exit_code()
+}
+
+fn config_command(cli: &Cli, action: &ConfigAction) -> i32 {
+    match action {
+        ConfigAction::Schema => {
+            out(&(serde_json::to_string_pretty(&Config::json_schema()).unwrap_or_default() + "\n"));
+            0
+        }
+        ConfigAction::Validate => {
+            let (path, _) = config_path(cli);
+            match load_config(&path) {
+                Ok(c) => {
+                    out(&format!(
+                        "{}: ok ({} environments, {} checks, {} credential references)\n",
+                        path.display(),
+                        c.environment.len(),
+                        c.check.len(),
+                        c.secret_refs().len()
+                    ));
+                    0
+                }
+                Err(code) => code,
+            }
+        }
+    }
+}
+
+fn secret_exit(e: &SecretError) -> i32 {
+    match e {
+        SecretError::Unavailable { .. } => exit::UNAVAILABLE,
+        SecretError::InvalidName { .. } | SecretError::EmptyValue { .. } => exit::DATA,
+        SecretError::Missing { .. } => exit::DATA,
+    }
+}
+
+async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
+    // The keyring backends block (D-Bus, Win32): keep them off the async workers.
+    let run = |f: Box<dyn FnOnce() -> i32 + Send>| async move {
+        tokio::task::spawn_blocking(f).await.unwrap_or(exit::SOFTWARE)
+    };
+    match action {
+        SecretAction::Set { name } => {
+            let name = name.clone();
+            if !opsdeck_core::config::is_slug(&name) {
+                let e = SecretError::InvalidName { name };
+                eprintln!("{e}");
+                return secret_exit(&e);
+            }
+            let value = match read_secret_value(&name) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("cannot read the value from standard input: {e}");
+                    return exit::IO;
+                }
+            };
+            run(Box::new(move || match Keychain.set(&name, &value) {
+                Ok(()) => {
+                    eprintln!("stored credential `{name}` in the OS keychain (service `opsdeck`)");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    secret_exit(&e)
+                }
+            }))
+            .await
+        }
+        SecretAction::Delete { name } => {
+            let name = name.clone();
+            run(Box::new(move || match Keychain.delete(&name) {
+                Ok(true) => {
+                    eprintln!("deleted credential `{name}`");
+                    0
+                }
+                Ok(false) => {
+                    eprintln!("there is no credential `{name}` in the keychain");
+                    exit::DATA
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    secret_exit(&e)
+                }
+            }))
+            .await
+        }
+        SecretAction::List => {
+            let (path, _) = config_path(cli);
+            let config = match load_config(&path) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let refs = config.secret_refs();
+            run(Box::new(move || {
+                if refs.is_empty() {
+                    out("the config refers to no credentials\n");
+                    return 0;
+                }
+                let width = refs.keys().map(String::len).max().unwrap_or(4).max(4);
+                let mut text = format!("{:<width$}  {:<8}  USED BY\n", "NAME", "STORED");
+                let mut code = 0;
+                for (name, users) in refs {
+                    let stored = match Keychain.get(&name) {
+                        Ok(_) => "yes".to_string(),
+                        Err(SecretError::Missing { .. }) => {
+                            code = code.max(1);
+                            "MISSING".to_string()
+                        }
+                        Err(e) => {
+                            eprintln!("{e}");
+                            return secret_exit(&e);
+                        }
+                    };
+                    text.push_str(&format!("{name:<width$}  {stored:<8}  {}\n", users.join(", ")));
+                }
+                out(&text);
+                code
+            }))
+            .await
+        }
+    }
+}
+
+/// The value comes from standard input only, never argv or the environment, so it does not
+/// end up in shell history or process listings.
+fn read_secret_value(name: &str) -> std::io::Result<SecretString> {
+    let stdin = std::io::stdin();
+    let value = if stdin.is_terminal() {
+        rpassword::prompt_password(format!("value for `{name}` (not echoed): "))?
+    } else {
+        let mut s = String::new();
+        stdin.lock().read_to_string(&mut s)?;
+        // One trailing newline is how `echo` and files end; it is not part of the secret.
+        if s.ends_with('\n') {
+            s.pop();
+            if s.ends_with('\r') {
+                s.pop();
+            }
+        }
+        s
+    };
+    Ok(SecretString::from(value))
+}
+
+fn ui_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = arg {
+        return Some(dir.clone());
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|p| p.join("ui")));
+    let from_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    [beside_exe, Some(from_source)]
+        .into_iter()
+        .flatten()
+        .find(|d| d.join("index.html").is_file())
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
+    if !args.listen.ip().is_loopback() && !args.insecure_http {
+        eprintln!(
+            "refusing to listen on {} without TLS: anyone on the network could read the console. \
+             Listen on 127.0.0.1, or pass --insecure-http if a TLS-terminating proxy is in front",
+            args.listen
+        );
+        return exit::USAGE;
+    }
+    if args.insecure_http {
+        tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address (--insecure-http)");
+    }
+    let (path, explicit) = config_path(cli);
+    let use_demo = demo || (!explicit && !path.exists());
+    let mut demo_estate = None;
+    let (config, watch_path, db_name, secrets): (Config, Option<PathBuf>, &str, Arc<dyn SecretSource>) =
+        if use_demo {
+            if !demo {
+                eprintln!(
+                    "no config file at {}: serving the built-in demo estate (create that file, or pass --config, to watch your own)",
+                    path.display()
+                );
+            }
+            match crate::demo::start().await {
+                Ok(estate) => {
+                    let config = estate.config.clone();
+                    demo_estate = Some(estate);
+                    // The demo needs no credentials; nothing is read from the keychain.
+                    (config, None, "demo.sqlite", Arc::new(opsdeck_core::secret::ExplicitSecrets::default()))
+                }
+                Err(e) => {
+                    eprintln!("cannot start the demo estate: {e}");
+                    return exit::SOFTWARE;
+                }
+            }
+        } else {
+            match load_config(&path) {
+                Ok(c) => (c, Some(path.clone()), "opsdeck.sqlite", Arc::new(Keychain)),
+                Err(code) => return code,
+            }
+        };
+    let db = data_dir(cli).join(db_name);
+    let store = match Store::open(&db).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::IO;
+        }
+    };
+    let engine = match Engine::new(config, store, secrets).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::IO;
+        }
+    };
+    engine.set_config_state(watch_path.as_ref().map(|p| p.display().to_string()), None);
+    engine.start().await;
+    if let Some(p) = watch_path {
+        tokio::spawn(opsdeck_core::watch::watch_config(
+            engine.clone(),
+            p,
+            Duration::from_secs(2),
+        ));
+    }
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", args.listen);
+            engine.shutdown().await;
+            return exit::UNAVAILABLE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    let ui = ui_dir(&args.ui_dir);
+    if ui.is_none() {
+        tracing::warn!("the web UI is not built; the API is served without it");
+    }
+    eprintln!(
+        "opsdeck is serving http://{addr}/ ({} checks, history in {})",
+        engine.config().check.len(),
+        db.display()
+    );
+    let app = crate::server::router(Api::new(engine.clone()), ui);
+    let result = crate::server::serve(listener, app).await;
+    engine.shutdown().await;
+    drop(demo_estate);
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("the server stopped: {e}");
+            exit::SOFTWARE
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The headless face of opsdeck: command line, HTTP server, and the demo estate.
+
+pub mod cli;
+pub mod demo;
+pub mod fakes;
+pub mod metrics;
+pub mod output;
+pub mod server;

@@ -1,0 +1,281 @@
+//! `opsdeck serve`: the HTTP face of the engine. A thin adapter: every `/api` route maps onto
+//! one [`Request`] and goes through [`Api::call`].
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::Stream;
+use opsdeck_core::api::{Api, ApiError, HistoryWindow, Request};
+use opsdeck_core::status::Status;
+use serde::Deserialize;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::metrics;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub api: Api,
+}
+
+pub fn router(api: Api, ui_dir: Option<PathBuf>) -> Router {
+    let state = AppState { api };
+    let api_routes = Router::new()
+        .route("/rpc", post(rpc))
+        .route("/overview", get(overview))
+        .route("/checks/{id}", get(check_detail))
+        .route("/checks/{id}/history", get(history))
+        .route("/checks/{id}/run", post(check_now))
+        .route("/transitions", get(transitions))
+        .route("/stats", get(stats))
+        .route("/events", get(events))
+        .fallback(api_not_found);
+    let mut app = Router::new()
+        .nest("/api", api_routes)
+        .route("/metrics", get(metrics_endpoint))
+        .route("/HealthCheck", get(health_check))
+        .with_state(state);
+    app = match ui_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
+        }
+        None => app.fallback(no_ui),
+    };
+    app.layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    ))
+}
+
+/// `ApiError` as an HTTP response with a status that matches its code.
+struct ApiResponse(Result<serde_json::Value, ApiError>);
+
+impl IntoResponse for ApiResponse {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(v) => Json(v).into_response(),
+            Err(e) => {
+                let status = match e.code.as_str() {
+                    "not_found" => StatusCode::NOT_FOUND,
+                    "invalid_request" => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                (status, Json(e)).into_response()
+            }
+        }
+    }
+}
+
+async fn call(state: &AppState, request: Request) -> ApiResponse {
+    ApiResponse(state.api.call(request).await)
+}
+
+async fn rpc(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResponse {
+    match serde_json::from_slice::<Request>(&body) {
+        Ok(request) => call(&state, request).await,
+        Err(e) => ApiResponse(Err(ApiError::invalid(format!(
+            "the request body is not a valid command: {e}"
+        )))),
+    }
+}
+
+async fn overview(State(state): State<AppState>) -> ApiResponse {
+    call(&state, Request::Overview).await
+}
+
+async fn check_detail(State(state): State<AppState>, Path(id): Path<String>) -> ApiResponse {
+    call(&state, Request::CheckDetail { id }).await
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    window: Option<String>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResponse {
+    let w = q.window.as_deref().unwrap_or("24h");
+    let window = match serde_json::from_value::<HistoryWindow>(serde_json::Value::String(w.into())) {
+        Ok(w) => w,
+        Err(_) => {
+            return ApiResponse(Err(ApiError::invalid(format!(
+                "window `{w}` is not one of 24h, 7d, 30d, 1y"
+            ))))
+        }
+    };
+    call(&state, Request::History { id, window }).await
+}
+
+async fn check_now(State(state): State<AppState>, Path(id): Path<String>) -> ApiResponse {
+    call(&state, Request::CheckNow { id }).await
+}
+
+#[derive(Deserialize)]
+struct TransitionsQuery {
+    id: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn transitions(State(state): State<AppState>, Query(q): Query<TransitionsQuery>) -> ApiResponse {
+    call(
+        &state,
+        Request::Transitions {
+            id: q.id,
+            limit: q.limit,
+        },
+    )
+    .await
+}
+
+async fn stats(State(state): State<AppState>) -> ApiResponse {
+    call(&state, Request::Stats).await
+}
+
+async fn api_not_found() -> ApiResponse {
+    ApiResponse(Err(ApiError {
+        code: "not_found".into(),
+        message: "no such API route".into(),
+    }))
+}
+
+/// Live changes as server-sent events: `event:` is the kind, `data:` the event JSON.
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let mut rx = state.api.engine().subscribe();
+    let stream = async_stream(move |tx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    let kind = match &event {
+                        opsdeck_core::engine::Event::Result { .. } => "result",
+                        opsdeck_core::engine::Event::Transition { .. } => "transition",
+                        opsdeck_core::engine::Event::Config { .. } => "config",
+                    };
+                    let data = serde_json::to_string(&event).unwrap_or_default();
+                    if tx.send(SseEvent::default().event(kind).data(data)).await.is_err() {
+                        break;
+                    }
+                }
+                // A slow client missed events: tell it to refetch instead of drifting.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let resync = serde_json::json!({ "kind": "config", "path": null, "error": null });
+                    if tx
+                        .send(SseEvent::default().event("config").data(resync.to_string()))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// A small channel-backed stream, so the SSE loop reads as plain async code.
+fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<SseEvent, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<SseEvent>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(f(tx));
+    futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok(e), rx))
+    })
+}
+
+async fn metrics_endpoint(State(state): State<AppState>) -> Response {
+    let body = metrics::render(&state.api);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// opsdeck's own health in the ASP.NET plain-text convention, so opsdeck can watch opsdeck.
+async fn health_check(State(state): State<AppState>) -> Response {
+    let (_, error) = state.api.engine().config_state();
+    let worst = match error {
+        Some(_) => Status::Degraded,
+        None => Status::Up,
+    };
+    let (code, word) = match worst {
+        Status::Up => (StatusCode::OK, "Healthy"),
+        Status::Degraded => (StatusCode::OK, "Degraded"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "Unhealthy"),
+    };
+    (
+        code,
+        [
+            (header::CONTENT_TYPE, "text/plain"),
+            (header::CACHE_CONTROL, "no-store, no-cache"),
+        ],
+        word,
+    )
+        .into_response()
+}
+
+async fn no_ui() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(
+            "<!doctype html><title>opsdeck</title><h1>opsdeck</h1>\
+             <p>The web UI is not built. Build it with <code>npm ci &amp;&amp; npm run build</code> \
+             in <code>ui/</code>, or point <code>--ui-dir</code> at a built UI.</p>\
+             <p>The API is available: <a href=\"api/overview\">/api/overview</a>, \
+             <a href=\"metrics\">/metrics</a>.</p>",
+        ),
+    )
+        .into_response()
+}
+
+/// Serve until Ctrl+C / SIGTERM, then stop accepting, finish requests, and return.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
