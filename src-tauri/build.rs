@@ -1,3 +1,8 @@
 fn main() {
-    tauri_build::build()
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        // Declaring the app's commands makes each one need an explicit permission.
+        .app_manifest(tauri_build::AppManifest::new().commands(&["rpc"]));
+    tauri_build::try_build(attributes).expect("tauri build script");
 }

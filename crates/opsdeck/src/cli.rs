@@ -4,15 +4,14 @@ use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use opsdeck_core::api::Api;
 use opsdeck_core::config::Config;
-use opsdeck_core::engine::{self, Engine};
+use opsdeck_core::engine;
 use opsdeck_core::secret::{Keychain, SecretError, SecretSource};
 use opsdeck_core::status::Status;
-use opsdeck_core::store::Store;
 use secrecy::SecretString;
 
 use crate::output::{self, SweepReport};
@@ -28,7 +27,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "opsdeck", version, about = "Ops console: health, queues, heartbeats, Epicor environments and CAB releases")]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "Ops console: health, queues, heartbeats, Epicor environments and CAB releases"
+)]
 pub struct Cli {
     /// Config file [default: the OS config dir's opsdeck/opsdeck.toml]
     #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "PATH")]
@@ -223,7 +226,9 @@ fn secret_exit(e: &SecretError) -> i32 {
 async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
     // The keyring backends block (D-Bus, Win32): keep them off the async workers.
     let run = |f: Box<dyn FnOnce() -> i32 + Send>| async move {
-        tokio::task::spawn_blocking(f).await.unwrap_or(exit::SOFTWARE)
+        tokio::task::spawn_blocking(f)
+            .await
+            .unwrap_or(exit::SOFTWARE)
     };
     match action {
         SecretAction::Set { name } => {
@@ -297,7 +302,10 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                             return secret_exit(&e);
                         }
                     };
-                    text.push_str(&format!("{name:<width$}  {stored:<8}  {}\n", users.join(", ")));
+                    text.push_str(&format!(
+                        "{name:<width$}  {stored:<8}  {}\n",
+                        users.join(", ")
+                    ));
                 }
                 out(&text);
                 code
@@ -354,59 +362,32 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     if args.insecure_http {
         tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address (--insecure-http)");
     }
-    let (path, explicit) = config_path(cli);
-    let use_demo = demo || (!explicit && !path.exists());
-    let mut demo_estate = None;
-    let (config, watch_path, db_name, secrets): (Config, Option<PathBuf>, &str, Arc<dyn SecretSource>) =
-        if use_demo {
-            if !demo {
-                eprintln!(
-                    "no config file at {}: serving the built-in demo estate (create that file, or pass --config, to watch your own)",
-                    path.display()
-                );
-            }
-            match crate::demo::start().await {
-                Ok(estate) => {
-                    let config = estate.config.clone();
-                    demo_estate = Some(estate);
-                    // The demo needs no credentials; nothing is read from the keychain.
-                    (config, None, "demo.sqlite", Arc::new(opsdeck_core::secret::ExplicitSecrets::default()))
-                }
-                Err(e) => {
-                    eprintln!("cannot start the demo estate: {e}");
-                    return exit::SOFTWARE;
-                }
-            }
-        } else {
-            match load_config(&path) {
-                Ok(c) => (c, Some(path.clone()), "opsdeck.sqlite", Arc::new(Keychain)),
-                Err(code) => return code,
-            }
-        };
-    let db = data_dir(cli).join(db_name);
-    let store = match Store::open(&db).await {
-        Ok(s) => s,
+    let (config, config_explicit) = config_path(cli);
+    let options = crate::boot::BootOptions {
+        config,
+        config_explicit,
+        data_dir: data_dir(cli),
+        demo,
+    };
+    let booted = match crate::boot::start(&options).await {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("{e}");
-            return exit::IO;
+            return match e {
+                crate::boot::BootError::Config(_) => exit::CONFIG,
+                crate::boot::BootError::Demo(_) => exit::SOFTWARE,
+                _ => exit::IO,
+            };
         }
     };
-    let engine = match Engine::new(config, store, secrets).await {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::IO;
-        }
-    };
-    engine.set_config_state(watch_path.as_ref().map(|p| p.display().to_string()), None);
-    engine.start().await;
-    if let Some(p) = watch_path {
-        tokio::spawn(opsdeck_core::watch::watch_config(
-            engine.clone(),
-            p,
-            Duration::from_secs(2),
-        ));
+    if let Some(missing) = &booted.demo_instead_of {
+        eprintln!(
+            "no config file at {}: serving the built-in demo estate (create that file, or pass --config, to watch your own)",
+            missing.display()
+        );
     }
+    let engine = booted.engine.clone();
+    let db = booted.database.clone();
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -428,7 +409,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     let app = crate::server::router(Api::new(engine.clone()), ui);
     let result = crate::server::serve(listener, app).await;
     engine.shutdown().await;
-    drop(demo_estate);
+    drop(booted);
     match result {
         Ok(()) => 0,
         Err(e) => {

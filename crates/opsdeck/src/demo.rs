@@ -32,22 +32,83 @@ fn healthy_json() -> Behaviour {
 fn services(env: &str) -> Vec<Service> {
     use Behaviour::*;
     let mut s = vec![
-        Service { id: "fsw-api", name: "Field Service Web API", behaviour: healthy_json(), tags: &["api", "fsw"] },
-        Service { id: "fsw-web", name: "Field Service Web", behaviour: HealthyText, tags: &["web", "fsw"] },
-        Service { id: "ap-automation", name: "AP Automation", behaviour: HealthyText, tags: &["service", "finance"] },
-        Service { id: "epicor-sync", name: "Epicor Sync API", behaviour: healthy_json(), tags: &["api", "epicor"] },
-        Service { id: "customer-portal", name: "Customer Portal", behaviour: Jittery { min_ms: 20, max_ms: 180 }, tags: &["web"] },
-        Service { id: "identity", name: "Identity Server", behaviour: HealthyText, tags: &["auth"] },
-        Service { id: "reporting-api", name: "Reporting API", behaviour: healthy_json(), tags: &["api", "reports"] },
-        Service { id: "document-service", name: "Document Service", behaviour: Jittery { min_ms: 10, max_ms: 90 }, tags: &["service"] },
-        Service { id: "notification-service", name: "Notification Service", behaviour: HealthyText, tags: &["service"] },
-        Service { id: "scheduler", name: "Job Scheduler", behaviour: healthy_json(), tags: &["service"] },
+        Service {
+            id: "fsw-api",
+            name: "Field Service Web API",
+            behaviour: healthy_json(),
+            tags: &["api", "fsw"],
+        },
+        Service {
+            id: "fsw-web",
+            name: "Field Service Web",
+            behaviour: HealthyText,
+            tags: &["web", "fsw"],
+        },
+        Service {
+            id: "ap-automation",
+            name: "AP Automation",
+            behaviour: HealthyText,
+            tags: &["service", "finance"],
+        },
+        Service {
+            id: "epicor-sync",
+            name: "Epicor Sync API",
+            behaviour: healthy_json(),
+            tags: &["api", "epicor"],
+        },
+        Service {
+            id: "customer-portal",
+            name: "Customer Portal",
+            behaviour: Jittery {
+                min_ms: 20,
+                max_ms: 180,
+            },
+            tags: &["web"],
+        },
+        Service {
+            id: "identity",
+            name: "Identity Server",
+            behaviour: HealthyText,
+            tags: &["auth"],
+        },
+        Service {
+            id: "reporting-api",
+            name: "Reporting API",
+            behaviour: healthy_json(),
+            tags: &["api", "reports"],
+        },
+        Service {
+            id: "document-service",
+            name: "Document Service",
+            behaviour: Jittery {
+                min_ms: 10,
+                max_ms: 90,
+            },
+            tags: &["service"],
+        },
+        Service {
+            id: "notification-service",
+            name: "Notification Service",
+            behaviour: HealthyText,
+            tags: &["service"],
+        },
+        Service {
+            id: "scheduler",
+            name: "Job Scheduler",
+            behaviour: healthy_json(),
+            tags: &["service"],
+        },
     ];
     match env {
         "live" => {
             // The interesting ones live in Live, where people look first.
-            s[3].behaviour = Degraded { entry: "rabbitmq", description: "Queue erp.sync has 4,210 messages waiting" };
-            s[6].behaviour = Slow { delay: Duration::from_millis(1_600) };
+            s[3].behaviour = Degraded {
+                entry: "rabbitmq",
+                description: "Queue erp.sync has 4,210 messages waiting",
+            };
+            s[6].behaviour = Slow {
+                delay: Duration::from_millis(1_600),
+            };
             s[7].behaviour = Flapping;
         }
         "test" => {
@@ -58,11 +119,18 @@ fn services(env: &str) -> Vec<Service> {
             s.truncate(9);
         }
         _ => {
-            s[4].behaviour = Slow { delay: Duration::from_millis(900) };
+            s[4].behaviour = Slow {
+                delay: Duration::from_millis(900),
+            };
             s.truncate(8);
         }
     }
-    s.push(Service { id: "api-gateway", name: "API Gateway", behaviour: HealthyText, tags: &["gateway"] });
+    s.push(Service {
+        id: "api-gateway",
+        name: "API Gateway",
+        behaviour: HealthyText,
+        tags: &["gateway"],
+    });
     s
 }
 
@@ -86,11 +154,15 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         let server = match FakeServer::start(fleet, ip).await {
             Ok(s) => s,
             // Some systems (macOS) only configure 127.0.0.1.
-            Err(_) => FakeServer::start(
-                list.iter().map(|s| (s.id.to_string(), s.behaviour.clone())).collect(),
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-            )
-            .await?,
+            Err(_) => {
+                FakeServer::start(
+                    list.iter()
+                        .map(|s| (s.id.to_string(), s.behaviour.clone()))
+                        .collect(),
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                )
+                .await?
+            }
         };
         for s in &list {
             let tags = s
@@ -109,8 +181,8 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         }
         servers.push(server);
     }
-    let config = Config::parse(&toml, "demo estate")
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let config =
+        Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(DemoEstate {
         config,
         _servers: servers,

@@ -21,9 +21,15 @@ pub enum Behaviour {
     /// HealthChecks UI JSON, every entry Healthy.
     HealthyJson { entries: Vec<&'static str> },
     /// HealthChecks UI JSON, one entry Degraded with a description (HTTP 200).
-    Degraded { entry: &'static str, description: &'static str },
+    Degraded {
+        entry: &'static str,
+        description: &'static str,
+    },
     /// HealthChecks UI JSON, one entry Unhealthy with an exception (HTTP 503).
-    Unhealthy { entry: &'static str, exception: &'static str },
+    Unhealthy {
+        entry: &'static str,
+        exception: &'static str,
+    },
     /// Plain text `Unhealthy` with 503.
     UnhealthyText,
     /// Healthy, after a delay.
@@ -122,7 +128,10 @@ fn text(code: StatusCode, body: &'static str) -> Response {
 /// The headers the ASP.NET middleware sends unless caching is allowed.
 fn no_cache(mut r: Response) -> Response {
     let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     h.insert(
         header::EXPIRES,
@@ -146,7 +155,10 @@ async fn health(State(fleet): State<Arc<Fleet>>, Path(name): Path<String>) -> Re
                 .collect();
             report("Healthy", map.into())
         }
-        Behaviour::Degraded { entry: name, description } => {
+        Behaviour::Degraded {
+            entry: name,
+            description,
+        } => {
             let mut e = entry("Degraded", 850);
             e["description"] = json!(description);
             report(
@@ -154,7 +166,10 @@ async fn health(State(fleet): State<Arc<Fleet>>, Path(name): Path<String>) -> Re
                 json!({ "sqlserver": entry("Healthy", 4), name.to_string(): e }),
             )
         }
-        Behaviour::Unhealthy { entry: name, exception } => {
+        Behaviour::Unhealthy {
+            entry: name,
+            exception,
+        } => {
             let mut e = entry("Unhealthy", 15_000);
             e["description"] = json!(exception);
             e["exception"] = json!(exception);

@@ -1,5 +1,6 @@
 //! The headless face of opsdeck: command line, HTTP server, and the demo estate.
 
+pub mod boot;
 pub mod cli;
 pub mod demo;
 pub mod fakes;

@@ -42,7 +42,10 @@ pub fn render(api: &Api) -> String {
         let labels: Labels = vec![
             ("check".into(), v.id.clone()),
             ("name".into(), v.name.clone()),
-            ("environment".into(), v.environment.clone().unwrap_or_default()),
+            (
+                "environment".into(),
+                v.environment.clone().unwrap_or_default(),
+            ),
             ("type".into(), v.check_type.clone()),
         ];
         status.get_or_create(&labels).set(v.status.to_code());
@@ -51,13 +54,21 @@ pub fn render(api: &Api) -> String {
         if let Some(ms) = v.latency_ms {
             latency.get_or_create(&labels).set(ms as f64 / 1000.0);
         }
-        if let Some(t) = v.checked_at.as_deref().and_then(opsdeck_core::time_fmt::parse_rfc3339_ms) {
+        if let Some(t) = v
+            .checked_at
+            .as_deref()
+            .and_then(opsdeck_core::time_fmt::parse_rfc3339_ms)
+        {
             last.get_or_create(&labels).set(t as f64 / 1000.0);
         }
     }
     let stored: Counter = Counter::default();
     stored.inc_by(api.engine().stored_count());
-    registry.register("results_stored", "Results committed to the database since start", stored);
+    registry.register(
+        "results_stored",
+        "Results committed to the database since start",
+        stored,
+    );
     let mut out = String::new();
     if encode(&mut out, &registry).is_err() {
         out.clear();

@@ -35,7 +35,12 @@ fn colour(s: Status) -> &'static str {
 
 pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String {
     let rows = report.results;
-    let id_w = rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(2).max(2);
+    let id_w = rows
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
     let env_w = rows
         .iter()
         .map(|r| r.environment.as_deref().unwrap_or("-").chars().count())
@@ -62,7 +67,11 @@ pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String 
             .unwrap_or_else(|| "-".into());
         let mut message: String = r.message.replace(['\n', '\r'], " ");
         if message.chars().count() > msg_w {
-            message = message.chars().take(msg_w.saturating_sub(1)).collect::<String>() + "…";
+            message = message
+                .chars()
+                .take(msg_w.saturating_sub(1))
+                .collect::<String>()
+                + "…";
         }
         out.push_str(&format!(
             "{status}{:<id_w$}  {:<env_w$}  {latency:>9}  {message}\n",
@@ -112,7 +121,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&json(&report)).expect("json");
         assert_eq!(v["duration_ms"], 212);
         let r = &v["results"][0];
-        for key in ["id", "name", "type", "environment", "status", "latency_ms", "message", "details"] {
+        for key in [
+            "id",
+            "name",
+            "type",
+            "environment",
+            "status",
+            "latency_ms",
+            "message",
+            "details",
+        ] {
             assert!(r.get(key).is_some(), "missing {key}");
         }
         assert_eq!(r["status"], "up");

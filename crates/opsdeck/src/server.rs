@@ -49,10 +49,12 @@ pub fn router(api: Api, ui_dir: Option<PathBuf>) -> Router {
         }
         None => app.fallback(no_ui),
     };
-    app.layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-        header::X_CONTENT_TYPE_OPTIONS,
-        header::HeaderValue::from_static("nosniff"),
-    ))
+    app.layer(
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ),
+    )
 }
 
 /// `ApiError` as an HTTP response with a status that matches its code.
@@ -106,7 +108,8 @@ async fn history(
     Query(q): Query<HistoryQuery>,
 ) -> ApiResponse {
     let w = q.window.as_deref().unwrap_or("24h");
-    let window = match serde_json::from_value::<HistoryWindow>(serde_json::Value::String(w.into())) {
+    let window = match serde_json::from_value::<HistoryWindow>(serde_json::Value::String(w.into()))
+    {
         Ok(w) => w,
         Err(_) => {
             return ApiResponse(Err(ApiError::invalid(format!(
@@ -127,7 +130,10 @@ struct TransitionsQuery {
     limit: Option<u32>,
 }
 
-async fn transitions(State(state): State<AppState>, Query(q): Query<TransitionsQuery>) -> ApiResponse {
+async fn transitions(
+    State(state): State<AppState>,
+    Query(q): Query<TransitionsQuery>,
+) -> ApiResponse {
     call(
         &state,
         Request::Transitions {
@@ -164,13 +170,18 @@ async fn events(
                         opsdeck_core::engine::Event::Config { .. } => "config",
                     };
                     let data = serde_json::to_string(&event).unwrap_or_default();
-                    if tx.send(SseEvent::default().event(kind).data(data)).await.is_err() {
+                    if tx
+                        .send(SseEvent::default().event(kind).data(data))
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }
                 // A slow client missed events: tell it to refetch instead of drifting.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let resync = serde_json::json!({ "kind": "config", "path": null, "error": null });
+                    let resync =
+                        serde_json::json!({ "kind": "config", "path": null, "error": null });
                     if tx
                         .send(SseEvent::default().event("config").data(resync.to_string()))
                         .await
@@ -194,9 +205,10 @@ where
 {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     tokio::spawn(f(tx));
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok(e), rx))
-    })
+    futures::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+    )
 }
 
 async fn metrics_endpoint(State(state): State<AppState>) -> Response {

@@ -341,7 +341,7 @@ fn describe(err: &reqwest::Error, host: &str, timeout: &humantime::FormattedDura
             );
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            if let Some(tls) = rustls_inside(io) {
                 return Failure::down(
                     "tls",
                     format!("TLS with {host} failed: {}", describe_tls(tls)),
@@ -410,6 +410,18 @@ fn describe(err: &reqwest::Error, host: &str, timeout: &humantime::FormattedDura
         text
     };
     Failure::down("http", format!("request to {host} failed: {text}"))
+}
+
+/// `io::Error::source()` skips a wrapped error and returns *its* source, so a rustls error
+/// wrapped in one or more I/O errors must be dug out through `get_ref`.
+fn rustls_inside(io: &std::io::Error) -> Option<&rustls::Error> {
+    let inner = io.get_ref()?;
+    if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    inner
+        .downcast_ref::<std::io::Error>()
+        .and_then(rustls_inside)
 }
 
 fn describe_tls(err: &rustls::Error) -> String {

@@ -1,0 +1,377 @@
+//! `opsdeck serve` end to end through the real binary: HTTP API, live events, metrics, its own
+//! health, live config reload, graceful shutdown, and history that survives a restart — and a
+//! `kill -9` during heavy writes that loses nothing reported as stored.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use opsdeck::fakes::{Behaviour, FakeServer};
+use serde_json::Value;
+use support::*;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(config: &Path, data: &Path) -> Server {
+        let mut child = opsdeck()
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .env("OPSDECK_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut log = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("opsdeck is serving ") {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let _ = tx.send(Ok(url.trim_end_matches('/').to_string()));
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+            let _ = tx.send(Err(log));
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(base)) => base,
+            Ok(Err(log)) => panic!("server exited before serving:\n{log}"),
+            Err(e) => panic!("server did not start: {e}"),
+        };
+        Server { child, base }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    fn terminate(&mut self) -> Option<i32> {
+        #[cfg(unix)]
+        {
+            let _ = std::process::Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+async fn get(base: &str, path: &str) -> (u16, Value) {
+    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn rpc(base: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/rpc"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Poll until `f` holds, or fail after `secs`.
+async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn all_checks(overview: &Value) -> Vec<Value> {
+    overview["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["checks"].as_array().unwrap().clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_api_events_metrics_reload_and_restart() {
+    let fakes = FakeServer::start(
+        vec![
+            (
+                "up".into(),
+                Behaviour::HealthyJson {
+                    entries: vec!["sqlserver"],
+                },
+            ),
+            ("down".into(), Behaviour::UnhealthyText),
+        ],
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let base_config = format!(
+        "[[environment]]\nid = \"live\"\nname = \"Live\"\n{}{}",
+        http_check(
+            "up",
+            &fakes.url("up"),
+            "environment = \"live\"\ninterval = \"1s\""
+        ),
+        http_check(
+            "down",
+            &fakes.url("down"),
+            "environment = \"live\"\ninterval = \"1s\""
+        ),
+    );
+    let config = write_config(dir.path(), &base_config);
+    let mut server = Server::start(&config, &data);
+    let base = server.base.clone();
+
+    // Live events: the SSE stream delivers results as they happen.
+    let mut events = reqwest::get(format!("{base}/api/events")).await.unwrap();
+    assert_eq!(
+        events.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !seen.contains("event: result") && Instant::now() < deadline {
+        if let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), events.chunk()).await
+        {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(seen.contains("event: result"), "{seen}");
+    assert!(seen.contains("\"kind\":\"result\""), "{seen}");
+    drop(events);
+
+    eventually(15, "both checks have results", || {
+        let base = base.clone();
+        async move {
+            let (_, o) = get(&base, "/api/overview").await;
+            all_checks(&o).iter().all(|c| c["checked_at"].is_string())
+        }
+    })
+    .await;
+    let (code, overview) = get(&base, "/api/overview").await;
+    assert_eq!(code, 200);
+    assert_eq!(overview["status"], "down");
+    assert_eq!(overview["counts"]["down"], 1);
+    assert_eq!(overview["environments"][0]["name"], "Live");
+    // Worst first.
+    assert_eq!(overview["environments"][0]["checks"][0]["id"], "down");
+
+    let (code, detail) = get(&base, "/api/checks/up").await;
+    assert_eq!(code, 200);
+    assert_eq!(detail["check"]["status"], "up");
+    assert_eq!(
+        detail["check"]["details"]["entries"][0]["name"],
+        "sqlserver"
+    );
+    eventually(10, "uptime is recorded", || {
+        let base = base.clone();
+        async move { get(&base, "/api/checks/up").await.1["uptime"]["h24"] == 1.0 }
+    })
+    .await;
+    let (_, detail) = get(&base, "/api/checks/down").await;
+    assert_eq!(detail["transitions"][0]["to"], "down");
+    let (code, history) = get(&base, "/api/checks/up/history?window=7d").await;
+    assert_eq!(code, 200);
+    assert_eq!(history["bucket_seconds"], 3600);
+    let (code, err) = get(&base, "/api/checks/up/history?window=2w").await;
+    assert_eq!((code, err["code"].as_str()), (400, Some("invalid_request")));
+
+    // The same commands through the one RPC entry point.
+    let (code, now) = rpc(
+        &base,
+        serde_json::json!({"method": "check_now", "params": {"id": "up"}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(now[0]["status"], "up");
+    let (code, err) = rpc(
+        &base,
+        serde_json::json!({"method": "check_detail", "params": {"id": "nope"}}),
+    )
+    .await;
+    assert_eq!((code, err["code"].as_str()), (404, Some("not_found")));
+    let (code, err) = rpc(&base, serde_json::json!({"method": "launch_missiles"})).await;
+    assert_eq!((code, err["code"].as_str()), (400, Some("invalid_request")));
+
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("opsdeck_check_status{check=\"down\",name=\"down\",environment=\"live\",type=\"http\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("opsdeck_check_latency_seconds{check=\"up\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("opsdeck_check_last_run_timestamp_seconds{check=\"up\""),
+        "{metrics}"
+    );
+    let health = reqwest::get(format!("{base}/HealthCheck"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(health, "Healthy");
+
+    // Live reload: a new check appears without a restart.
+    std::fs::write(
+        &config,
+        format!(
+            "{base_config}{}",
+            http_check("added", &fakes.url("up"), "interval = \"1s\"")
+        ),
+    )
+    .unwrap();
+    eventually(15, "the added check runs", || {
+        let base = base.clone();
+        async move {
+            let (_, o) = get(&base, "/api/overview").await;
+            all_checks(&o)
+                .iter()
+                .any(|c| c["id"] == "added" && c["checked_at"].is_string())
+        }
+    })
+    .await;
+    // A broken edit is refused with its line; the engine keeps the last good config.
+    std::fs::write(&config, format!("{base_config}\n[[check]\n")).unwrap();
+    eventually(10, "the broken config is reported", || {
+        let base = base.clone();
+        async move {
+            let (_, o) = get(&base, "/api/overview").await;
+            o["config"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("invalid TOML"))
+        }
+    })
+    .await;
+    let (_, o) = get(&base, "/api/overview").await;
+    assert!(
+        o["config"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("opsdeck.toml:"),
+        "{o}"
+    );
+    assert!(all_checks(&o).iter().any(|c| c["id"] == "added"));
+    let health = reqwest::get(format!("{base}/HealthCheck"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(health, "Degraded");
+
+    // Graceful shutdown, then a restart resumes from the stored history.
+    assert_eq!(server.terminate(), Some(0));
+    std::fs::write(&config, &base_config).unwrap();
+    let mut server = Server::start(&config, &data);
+    let base = server.base.clone();
+    let (_, transitions) = get(&base, "/api/transitions?id=down").await;
+    assert_eq!(transitions[0]["to"], "down", "{transitions}");
+    let (_, detail) = get(&base, "/api/checks/down").await;
+    assert_eq!(
+        detail["check"]["status"], "down",
+        "the confirmed status is resumed"
+    );
+    server.terminate();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_heavy_writes_loses_nothing_reported_stored() {
+    let fakes = FakeServer::start(
+        (0..20)
+            .map(|i| (format!("s{i}"), Behaviour::HealthyText))
+            .collect(),
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut text = String::from("[settings]\nmax_per_host = 64\n");
+    for i in 0..300 {
+        text += &http_check(
+            &format!("c{i}"),
+            &fakes.url(&format!("s{}", i % 20)),
+            "interval = \"1s\"",
+        );
+    }
+    let config = write_config(dir.path(), &text);
+    let mut server = Server::start(&config, &data);
+    let base = server.base.clone();
+    let mut reported = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reported < 2000 && Instant::now() < deadline {
+        let (_, stats) = get(&base, "/api/stats").await;
+        reported = stats["results_stored"].as_u64().unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reported >= 2000, "only {reported} results stored");
+    let (_, stats) = get(&base, "/api/stats").await;
+    let reported = stats["results_stored"].as_u64().unwrap();
+    server.kill9();
+
+    let store = opsdeck_core::store::Store::open(&data.join("opsdeck.sqlite"))
+        .await
+        .unwrap();
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    let count = store.count_results().await.unwrap() as u64;
+    assert!(
+        count >= reported,
+        "{count} rows after kill -9, but {reported} were reported stored"
+    );
+    store.close().await;
+}

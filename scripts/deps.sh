@@ -1,0 +1,54 @@
+# Installs what building and testing opsdeck needs on Debian/Ubuntu. Sourced by scripts/run and
+# scripts/test; on other systems it only checks and explains.
+
+# Debian packages needed to build the engine, the server and the desktop app.
+BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev"
+# Extra packages the test suite uses: a real Secret Service on a private D-Bus.
+TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon libsecret-tools sqlite3 curl"
+
+apt_install() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "installing the Rust toolchain with rustup" >&2
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+}
+
+ensure_node() {
+  local major=0
+  if command -v node >/dev/null 2>&1; then
+    major=$(node -p 'process.versions.node.split(".")[0]')
+  fi
+  if [ "$major" -lt 20 ]; then
+    echo "Node.js 20 or newer is needed to build the web UI (found: $(node --version 2>/dev/null || echo none))." >&2
+    echo "Install it from https://nodejs.org or your distribution's backports, then run this again." >&2
+    exit 69
+  fi
+}
+
+# Build the web UI when its sources are newer than the last build.
+build_ui() {
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    npm ci --prefix ui --no-audit --no-fund --loglevel=error
+  fi
+  if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/package.json -newer ui/dist/index.html -print -quit 2>/dev/null)" ]; then
+    npm run --prefix ui --silent build
+  fi
+}
