@@ -488,16 +488,26 @@ pub async fn sweep(
         .cloned()
         .collect();
     let tasks: Vec<_> = selected
-        .into_iter()
+        .iter()
         .map(|check| {
             let runner = runner.clone();
+            let check = check.clone();
             tokio::spawn(async move { runner.run(&check).await })
         })
         .collect();
     let mut out = Vec::new();
-    for t in futures::future::join_all(tasks).await {
-        if let Ok(results) = t {
-            out.extend(results);
+    for (check, joined) in selected.iter().zip(futures::future::join_all(tasks).await) {
+        match joined {
+            Ok(results) => out.extend(results),
+            // A probe that panicked still yields a result: a missing line would read as fine.
+            Err(e) => out.push(crate::probe::result_for(
+                check,
+                crate::status::ProbeOutcome::new(
+                    Status::Unknown,
+                    format!("internal error while running the check: {e}"),
+                ),
+                None,
+            )),
         }
     }
     if !ids.is_empty() {

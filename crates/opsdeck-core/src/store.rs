@@ -86,6 +86,9 @@ pub struct HistoryPoint {
     pub latency_max_ms: Option<i64>,
 }
 
+/// Which field of [`Uptime`] a window fills.
+type UptimeField = fn(&mut Uptime) -> &mut Option<f64>;
+
 #[derive(Debug)]
 pub struct Store {
     pool: SqlitePool,
@@ -300,7 +303,7 @@ impl Store {
     /// its bucket size).
     pub async fn uptime_all(&self, now_ms: i64) -> Result<HashMap<String, Uptime>, StoreError> {
         let mut out: HashMap<String, Uptime> = HashMap::new();
-        let windows: [(&str, i64, fn(&mut Uptime) -> &mut Option<f64>); 4] = [
+        let windows: [(&str, i64, UptimeField); 4] = [
             ("rollup_1h", DAY, |u| &mut u.h24),
             ("rollup_1h", 7 * DAY, |u| &mut u.d7),
             ("rollup_1d", 30 * DAY, |u| &mut u.d30),

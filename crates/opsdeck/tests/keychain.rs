@@ -104,10 +104,23 @@ async fn secret_set_then_a_check_authenticates_with_it() {
     let [set, list, check, delete, after] = &outputs[..] else {
         unreachable!()
     };
-    assert_eq!(set.status.code(), Some(0), "{}", String::from_utf8_lossy(&set.stderr));
+    assert_eq!(
+        set.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
     let list_text = String::from_utf8_lossy(&list.stdout);
-    assert!(list_text.contains(&name) && list_text.contains("yes") && list_text.contains("secured"), "{list_text}");
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        list_text.contains(&name) && list_text.contains("yes") && list_text.contains("secured"),
+        "{list_text}"
+    );
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     assert_eq!(delete.status.code(), Some(0));
     assert_eq!(after.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
@@ -122,7 +135,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
