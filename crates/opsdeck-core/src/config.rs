@@ -58,7 +58,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            max_concurrency: 256,
+            max_concurrency: 512,
             max_per_host: 8,
             failures_to_down: 3,
             successes_to_up: 2,

@@ -191,8 +191,9 @@ async fn health(State(fleet): State<Arc<Fleet>>, Path(name): Path<String>) -> Re
         }
         Behaviour::Jittery { min_ms, max_ms } => {
             let span = max_ms.saturating_sub(*min_ms).max(1);
-            // Deterministic spread without a random source: hits walk through the range.
-            let ms = min_ms + (hit * 37) % span;
+            // Deterministic spread without a random source: each service and each hit lands
+            // somewhere else in the range.
+            let ms = min_ms + (hit * 37 + index as u64 * 7_919) % span;
             tokio::time::sleep(Duration::from_millis(ms)).await;
             text(StatusCode::OK, "Healthy")
         }
