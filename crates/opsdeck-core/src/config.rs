@@ -267,19 +267,29 @@ pub enum HeaderValue {
     Literal(String),
 }
 
+impl Check {
+    /// Keychain entries this check reads.
+    pub fn secret_refs(&self) -> Vec<&SecretRef> {
+        match &self.spec {
+            CheckSpec::Http(http) => http
+                .password
+                .iter()
+                .chain(http.bearer_token.iter())
+                .chain(http.headers.values().filter_map(|v| match v {
+                    HeaderValue::Secret(s) => Some(s),
+                    HeaderValue::Literal(_) => None,
+                }))
+                .collect(),
+        }
+    }
+}
+
 impl Config {
     /// Every keychain entry the config refers to, with the checks that use it.
     pub fn secret_refs(&self) -> BTreeMap<String, Vec<String>> {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for check in &self.check {
-            let CheckSpec::Http(http) = &check.spec;
-            let refs = http.password.iter().chain(http.bearer_token.iter()).chain(
-                http.headers.values().filter_map(|v| match v {
-                    HeaderValue::Secret(s) => Some(s),
-                    HeaderValue::Literal(_) => None,
-                }),
-            );
-            for r in refs {
+            for r in check.secret_refs() {
                 let users = out.entry(r.secret.clone()).or_default();
                 if !users.contains(&check.common.id) {
                     users.push(check.common.id.clone());

@@ -48,6 +48,8 @@ pub struct Record {
     pub confirmed: Status,
     pub confirmed_since: i64,
     pub transition: Option<Transition>,
+    /// Also update the series' row in `latest` (the engine skips unchanged results for a while).
+    pub write_latest: bool,
 }
 
 /// The latest stored state of a series, used to resume after a restart.
@@ -195,8 +197,9 @@ impl Store {
             .series_keys(&mut tx, records.iter().map(|r| r.result.id.as_str()))
             .await?;
         let key_of = |id: &str| keys.get(id).copied().unwrap_or_default();
-        // Roll-ups are summed per bucket first: a batch touches each bucket once.
-        let mut buckets: HashMap<(usize, i64, i64), Bucket> = HashMap::new();
+        // 5-minute roll-ups are summed per bucket first: a batch touches each bucket once.
+        // Hourly and daily buckets are derived from them by `roll_up`.
+        let mut buckets: HashMap<(i64, i64), Bucket> = HashMap::new();
         for r in records {
             let series = key_of(&r.result.id);
             let latency = r.result.latency_ms.map(|l| l as i64);
@@ -212,11 +215,14 @@ impl Store {
             .bind(&r.result.message)
             .execute(&mut *tx)
             .await?;
-            for (level, (_, len, _)) in LEVELS.iter().enumerate() {
-                buckets
-                    .entry((level, series, r.ts - r.ts.rem_euclid(*len)))
-                    .or_default()
-                    .add(r.result.status, latency);
+            let len = LEVELS[0].1;
+            buckets
+                .entry((series, r.ts - r.ts.rem_euclid(len)))
+                .or_default()
+                .add(r.result.status, latency);
+            if !r.write_latest {
+                record_transition(&mut tx, series, r).await?;
+                continue;
             }
             sqlx::query(
                 "INSERT INTO latest (series, ts, status, latency_ms, message, details, confirmed, confirmed_since)
@@ -235,21 +241,10 @@ impl Store {
             .bind(r.confirmed_since)
             .execute(&mut *tx)
             .await?;
-            if let Some(t) = &r.transition {
-                sqlx::query(
-                    "INSERT INTO transitions (series, ts, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(series)
-                .bind(r.ts)
-                .bind(t.from.map(Status::to_code))
-                .bind(t.to.to_code())
-                .bind(&t.reason)
-                .execute(&mut *tx)
-                .await?;
-            }
+            record_transition(&mut tx, series, r).await?;
         }
-        for ((level, series, bucket), b) in buckets {
-            let table = LEVELS[level].0;
+        for ((series, bucket), b) in buckets {
+            let table = LEVELS[0].0;
             sqlx::query(&format!(
                 "INSERT INTO {table} (series, bucket, n_up, n_degraded, n_down, n_unknown, lat_sum, lat_n, lat_max)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -268,6 +263,38 @@ impl Store {
             .bind(b.lat_sum)
             .bind(b.lat_n)
             .bind(b.lat_max)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Derive hourly buckets from 5-minute ones and daily from hourly, for every bucket that
+    /// may have changed since the last pass. Buckets are recomputed, not added to, so a pass
+    /// that runs twice (or after a crash) is harmless.
+    pub async fn roll_up(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for pair in LEVELS.windows(2) {
+            let ((fine, _, _), (coarse, len, _)) = (pair[0], pair[1]);
+            let from: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT coalesce((SELECT max(bucket) FROM {coarse}), (SELECT min(bucket) FROM {fine}))"
+            ))
+            .fetch_one(&mut *tx)
+            .await?;
+            let Some(from) = from else { continue };
+            let from = from - from.rem_euclid(len);
+            sqlx::query(&format!(
+                "INSERT INTO {coarse} (series, bucket, n_up, n_degraded, n_down, n_unknown, lat_sum, lat_n, lat_max)
+                 SELECT series, bucket - (bucket % {len}), sum(n_up), sum(n_degraded), sum(n_down), sum(n_unknown),
+                        sum(lat_sum), sum(lat_n), max(lat_max)
+                 FROM {fine} WHERE bucket >= ? GROUP BY series, bucket - (bucket % {len})
+                 ON CONFLICT (series, bucket) DO UPDATE SET
+                   n_up = excluded.n_up, n_degraded = excluded.n_degraded, n_down = excluded.n_down,
+                   n_unknown = excluded.n_unknown, lat_sum = excluded.lat_sum, lat_n = excluded.lat_n,
+                   lat_max = excluded.lat_max"
+            ))
+            .bind(from)
             .execute(&mut *tx)
             .await?;
         }
@@ -491,6 +518,26 @@ impl Store {
     }
 }
 
+async fn record_transition(
+    tx: &mut sqlx::SqliteConnection,
+    series: i64,
+    r: &Record,
+) -> Result<(), StoreError> {
+    if let Some(t) = &r.transition {
+        sqlx::query(
+            "INSERT INTO transitions (series, ts, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(series)
+        .bind(r.ts)
+        .bind(t.from.map(Status::to_code))
+        .bind(t.to.to_code())
+        .bind(&t.reason)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Default)]
 struct Bucket {
     counts: [i64; 4],
@@ -531,6 +578,7 @@ mod tests {
             confirmed: status,
             confirmed_since: ts,
             transition: None,
+            write_latest: true,
         }
     }
 
@@ -544,6 +592,11 @@ mod tests {
             batch.push(record("a", now - i * 60_000, status, 10 + i as u64));
         }
         store.write(&batch).await.expect("write");
+        store.roll_up().await.expect("roll up");
+        store
+            .roll_up()
+            .await
+            .expect("a second pass changes nothing");
         let up = store.uptime("a", now).await.expect("uptime");
         assert_eq!(up.h24, Some(0.9));
         assert_eq!(up.d30, Some(0.9));

@@ -86,7 +86,12 @@ async fn run() {
     let now_min = now - now % MINUTE;
     let started = Instant::now();
 
-    bulk(&pool, "INSERT INTO series (key, id)", (1..=CHECKS).map(|c| format!("({c},'c{c}')"))).await;
+    bulk(
+        &pool,
+        "INSERT INTO series (key, id)",
+        (1..=CHECKS).map(|c| format!("({c},'c{c}')")),
+    )
+    .await;
     // Raw results: 48 h at 60 s.
     let raw = (0..CHECKS).flat_map(move |c| {
         (0..2 * 24 * 60).map(move |m| {
@@ -100,7 +105,12 @@ async fn run() {
             format!("({},{t},{s},{},'{msg}')", c + 1, 20 + (c + m) % 180)
         })
     });
-    bulk(&pool, "INSERT INTO results (series, ts, status, latency_ms, message)", raw).await;
+    bulk(
+        &pool,
+        "INSERT INTO results (series, ts, status, latency_ms, message)",
+        raw,
+    )
+    .await;
     for (table, len, keep) in [
         ("rollup_5m", 5 * MINUTE, 8 * DAY),
         ("rollup_1h", HOUR, 100 * DAY),
@@ -128,9 +138,18 @@ async fn run() {
             )
         })
     });
-    bulk(&pool, "INSERT INTO transitions (series, ts, from_status, to_status, reason)", transitions).await;
+    bulk(
+        &pool,
+        "INSERT INTO transitions (series, ts, from_status, to_status, reason)",
+        transitions,
+    )
+    .await;
     let latest = (0..CHECKS).map(move |c| {
-        format!("({},{now},0,42,'Healthy','{{\"http_status\":200,\"format\":\"aspnet-text\"}}',0,{})", c + 1, now - DAY)
+        format!(
+            "({},{now},0,42,'Healthy','{{\"http_status\":200,\"format\":\"aspnet-text\"}}',0,{})",
+            c + 1,
+            now - DAY
+        )
     });
     bulk(
         &pool,
@@ -138,7 +157,10 @@ async fn run() {
         latest,
     )
     .await;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await
+        .unwrap();
     let built = started.elapsed();
     let size: u64 = std::fs::read_dir(dir.path())
         .unwrap()
@@ -185,7 +207,14 @@ async fn run() {
     let mut overview_times = Vec::new();
     for i in 0..220 {
         let t = Instant::now();
-        let body = client.get(&url).send().await.unwrap().bytes().await.unwrap();
+        let body = client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         if i >= 20 {
             overview_times.push(t.elapsed());
         }

@@ -64,7 +64,10 @@ fn main() {
     let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
     let pid = child.id();
-    println!("opsdeck serve steady-state benchmark on {}", support::machine());
+    println!(
+        "opsdeck serve steady-state benchmark on {}",
+        support::machine()
+    );
     println!("1000 checks at 10 s on 50 local servers, {minutes} minutes");
     println!("minute  cpu% (last minute)  rss MiB");
     let started = Instant::now();

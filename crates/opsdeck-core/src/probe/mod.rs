@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::config::{Check, CheckSpec, Settings};
-use crate::secret::SecretSource;
+use crate::secret::{SecretError, SecretSource};
 use crate::status::{CheckResult, ProbeOutcome, Status};
 
 /// Runs checks with a global cap and a per-host cap, so a slow host queues only its own checks.
@@ -53,6 +53,8 @@ impl Runner {
     /// Run one check to completion. Never panics, never takes much longer than the timeout
     /// once it holds its slots.
     pub async fn run(&self, check: &Check) -> Vec<CheckResult> {
+        // Credentials first, so a slow keychain holds no concurrency slot.
+        let secrets = self.resolve(check).await;
         let host = host_key(check);
         // Host first, then global: a check waiting on a busy host must not hold a global slot.
         let host_sem = self.host_semaphore(&host);
@@ -67,13 +69,7 @@ impl Runner {
                 let guard = timeout + Duration::from_millis(500);
                 match tokio::time::timeout(
                     guard,
-                    http::probe(
-                        &self.http,
-                        self.secrets.as_ref(),
-                        spec,
-                        timeout,
-                        self.max_body_bytes,
-                    ),
+                    http::probe(&self.http, &secrets, spec, timeout, self.max_body_bytes),
                 )
                 .await
                 {
@@ -110,6 +106,48 @@ pub fn result_for(check: &Check, outcome: ProbeOutcome, latency_ms: Option<u64>)
         message: outcome.message,
         details: outcome.details,
         checked_at: crate::time_fmt::now_rfc3339(),
+    }
+}
+
+impl Runner {
+    /// Read the check's credentials from the keychain off the async workers: keychain backends
+    /// block (D-Bus, Win32) and must not stall other checks.
+    async fn resolve(&self, check: &Check) -> ResolvedSecrets {
+        let names: Vec<String> = check
+            .secret_refs()
+            .into_iter()
+            .map(|r| r.secret.clone())
+            .collect();
+        if names.is_empty() {
+            return ResolvedSecrets::default();
+        }
+        let source = self.secrets.clone();
+        tokio::task::spawn_blocking(move || {
+            ResolvedSecrets(
+                names
+                    .into_iter()
+                    .map(|n| {
+                        let v = source.get(&n);
+                        (n, v)
+                    })
+                    .collect(),
+            )
+        })
+        .await
+        .unwrap_or_default()
+    }
+}
+
+/// The credentials one run needs, read once before it starts.
+#[derive(Debug, Default)]
+struct ResolvedSecrets(HashMap<String, Result<secrecy::SecretString, SecretError>>);
+
+impl SecretSource for ResolvedSecrets {
+    fn get(&self, name: &str) -> Result<secrecy::SecretString, SecretError> {
+        self.0
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Err(SecretError::Missing { name: name.into() }))
     }
 }
 
