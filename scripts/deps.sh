@@ -3,8 +3,9 @@
 
 # Debian packages needed to build the engine, the server and the desktop app.
 BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev"
-# Extra packages the test suite uses: a real Secret Service on a private D-Bus.
-TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon libsecret-tools sqlite3 curl"
+# Extra packages the test suite uses: a real Secret Service on a private D-Bus, and Chromium
+# for the web UI tests.
+TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon libsecret-tools sqlite3 curl chromium"
 
 apt_install() {
   command -v dpkg-query >/dev/null 2>&1 || return 0

@@ -48,7 +48,11 @@ pub fn run() -> Result<(), tauri::Error> {
                         Ok(event) => {
                             let _ = handle.emit(EVENT, event);
                         }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        // Missed events: tell the UI to refetch, as the SSE stream does.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            let resync = serde_json::json!({ "kind": "config", "path": null, "error": null });
+                            let _ = handle.emit(EVENT, resync);
+                        }
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                     }
                 }

@@ -122,6 +122,7 @@ pub struct CheckDetail {
 pub struct History {
     pub id: String,
     pub window: HistoryWindow,
+    #[ts(type = "number")]
     pub bucket_seconds: i64,
     pub points: Vec<HistoryPoint>,
 }

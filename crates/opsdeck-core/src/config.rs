@@ -75,7 +75,8 @@ pub struct Environment {
     /// Slug, unique.
     pub id: String,
     pub name: String,
-    /// Sort position in the overview (lower first); defaults to file order.
+    /// Sort position in the overview among environments of equal status (lower first);
+    /// without it an environment counts as 0, and ties keep file order.
     pub order: Option<i64>,
 }
 
@@ -330,7 +331,19 @@ impl Config {
                 },
             }],
         })?;
-        Config::parse(&text, &origin)
+        let mut config = Config::parse(&text, &origin)?;
+        // Relative paths in the file mean relative to the file, wherever opsdeck was started.
+        if let Some(dir) = path.parent() {
+            for check in &mut config.check {
+                let CheckSpec::Http(http) = &mut check.spec;
+                if let Some(ca) = &mut http.ca_file {
+                    if ca.is_relative() {
+                        *ca = dir.join(&*ca);
+                    }
+                }
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -422,7 +435,8 @@ fn improve_serde_message(message: &str) -> String {
         if let Some(rest) = message.strip_prefix(prefix) {
             let Some(end) = rest.find('`') else { break };
             let word = &rest[..end];
-            let expected: Vec<&str> = rest[end..]
+            // After the word: "`, expected one of `a`, `b`": names sit between backticks.
+            let expected: Vec<&str> = rest[end + 1..]
                 .split('`')
                 .enumerate()
                 .filter(|(i, _)| i % 2 == 1)
@@ -794,12 +808,21 @@ impl<'a> Loader<'a> {
                 CheckSpec::Http(http) => self.validate_http(i, http, root),
             }
         }
-        if config.settings.max_concurrency == 0 || config.settings.max_per_host == 0 {
-            self.problem(
-                span_of(&[locate::Seg::Key("settings")]),
-                Some("settings".into()),
-                "concurrency caps must be at least 1".into(),
-            );
+        let st = &config.settings;
+        for (key, zero) in [
+            ("max_concurrency", st.max_concurrency == 0),
+            ("max_per_host", st.max_per_host == 0),
+            ("failures_to_down", st.failures_to_down == 0),
+            ("successes_to_up", st.successes_to_up == 0),
+            ("max_body_bytes", st.max_body_bytes == 0),
+        ] {
+            if zero {
+                self.problem(
+                    span_of(&[locate::Seg::Key("settings"), locate::Seg::Key(key)]),
+                    Some(format!("settings.{key}")),
+                    "must be at least 1".into(),
+                );
+            }
         }
     }
 

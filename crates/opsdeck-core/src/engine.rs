@@ -42,6 +42,7 @@ pub struct CheckView {
     pub checked_at: Option<String>,
     /// RFC 3339 time the confirmed status began.
     pub since: Option<String>,
+    #[ts(type = "number")]
     pub interval_s: u64,
     #[ts(type = "Record<string, unknown>")]
     pub details: serde_json::Value,
@@ -89,6 +90,8 @@ pub struct Engine {
     writer: Mutex<Option<(mpsc::Sender<Record>, JoinHandle<()>)>>,
     scheduled: Mutex<HashMap<String, Scheduled>>,
     stored: AtomicU64,
+    /// Why the last write to the store failed, until a write succeeds again.
+    store_error: RwLock<Option<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -115,7 +118,11 @@ impl Engine {
                 latest.id.clone(),
                 (Damper::restored(latest.confirmed), latest.confirmed_since),
             );
-            if let Some(check) = config.check.iter().find(|c| c.id() == latest.id) {
+            if let Some(check) = config
+                .check
+                .iter()
+                .find(|c| c.id() == series_check(&latest.id) && c.common.enabled)
+            {
                 let mut v = skeleton_view(check);
                 v.status = latest.confirmed;
                 v.last_status = latest.status;
@@ -127,7 +134,7 @@ impl Engine {
                 views.insert(latest.id, v);
             }
         }
-        for check in &config.check {
+        for check in config.check.iter().filter(|c| c.common.enabled) {
             views
                 .entry(check.id().to_string())
                 .or_insert_with(|| skeleton_view(check));
@@ -144,6 +151,7 @@ impl Engine {
             writer: Mutex::new(None),
             scheduled: Mutex::new(HashMap::new()),
             stored: AtomicU64::new(0),
+            store_error: RwLock::new(None),
         }))
     }
 
@@ -187,6 +195,14 @@ impl Engine {
     /// Results committed to the store since start.
     pub fn stored_count(&self) -> u64 {
         self.stored.load(Ordering::Acquire)
+    }
+
+    /// Why history cannot be written right now (results are kept and retried).
+    pub fn store_error(&self) -> Option<String> {
+        self.store_error
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Path of the config file and the error of the last failed reload, if any.
@@ -233,8 +249,13 @@ impl Engine {
         }
         {
             let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
-            views.retain(|id, _| config.check.iter().any(|c| c.id() == series_check(id)));
-            for check in &config.check {
+            views.retain(|id, _| {
+                config
+                    .check
+                    .iter()
+                    .any(|c| c.id() == series_check(id) && c.common.enabled)
+            });
+            for check in config.check.iter().filter(|c| c.common.enabled) {
                 match views.get_mut(check.id()) {
                     Some(v) => {
                         let fresh = skeleton_view(check);
@@ -321,6 +342,10 @@ impl Engine {
     }
 
     async fn record(&self, check: &Check, results: &[CheckResult]) {
+        // A disabled check may be run by hand, but it is not watched: nothing is recorded.
+        if !check.common.enabled {
+            return;
+        }
         let settings = &self.config().settings;
         let thresholds = Thresholds {
             failures_to_down: check
@@ -427,10 +452,16 @@ impl Engine {
                 match self.store.write(&batch).await {
                     Ok(()) => {
                         self.stored.fetch_add(batch.len() as u64, Ordering::AcqRel);
+                        if attempt > 0 {
+                            tracing::info!("writing history works again");
+                            *self.store_error.write().unwrap_or_else(|p| p.into_inner()) = None;
+                        }
                         break;
                     }
                     Err(e) => {
                         attempt += 1;
+                        *self.store_error.write().unwrap_or_else(|p| p.into_inner()) =
+                            Some(e.to_string());
                         // Keep the batch and retry: a locked or full disk must not lose history.
                         tracing::error!(error = %e, attempt, "writing {} results failed; retrying", batch.len());
                         tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt.min(20))))
@@ -482,11 +513,7 @@ pub fn skeleton_view(check: &Check) -> CheckView {
         },
         status: Status::Unknown,
         last_status: Status::Unknown,
-        message: if check.common.enabled {
-            "not checked yet".into()
-        } else {
-            "disabled".into()
-        },
+        message: "not checked yet".into(),
         latency_ms: None,
         checked_at: None,
         since: None,

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 fn dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "opsdeck", "opsdeck")
+    directories::ProjectDirs::from("", "", "opsdeck")
 }
 
 /// `--config`, else `OPSDECK_CONFIG` (read by the CLI), else `<config dir>/opsdeck.toml`.

@@ -198,7 +198,11 @@ async fn run() {
     let engine = Engine::new(config, store, Arc::new(ExplicitSecrets::default()))
         .await
         .unwrap();
-    let app = opsdeck::server::router(Api::new(engine.clone()), None);
+    let (_stop, stopping) = tokio::sync::watch::channel(false);
+    let guard = opsdeck::server::Guard {
+        loopback_only: true,
+    };
+    let app = opsdeck::server::router(Api::new(engine.clone()), None, guard, stopping);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -33,7 +33,7 @@ pub mod exit {
     about = "Ops console: health, queues, heartbeats, Epicor environments and CAB releases"
 )]
 pub struct Cli {
-    /// Config file [default: the OS config dir's opsdeck/opsdeck.toml]
+    /// Config file [default: opsdeck.toml in the OS config directory]
     #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Where history is kept [default: the OS data dir]
@@ -362,6 +362,13 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     if args.insecure_http {
         tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address (--insecure-http)");
     }
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {}: {e}", args.listen);
+            return exit::UNAVAILABLE;
+        }
+    };
     let (config, config_explicit) = config_path(cli);
     let options = crate::boot::BootOptions {
         config,
@@ -388,14 +395,6 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     }
     let engine = booted.engine.clone();
     let db = booted.database.clone();
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot listen on {}: {e}", args.listen);
-            engine.shutdown().await;
-            return exit::UNAVAILABLE;
-        }
-    };
     let addr = listener.local_addr().unwrap_or(args.listen);
     let ui = ui_dir(&args.ui_dir);
     if ui.is_none() {
@@ -406,8 +405,12 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
         engine.config().check.len(),
         db.display()
     );
-    let app = crate::server::router(Api::new(engine.clone()), ui);
-    let result = crate::server::serve(listener, app).await;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let guard = crate::server::Guard {
+        loopback_only: args.listen.ip().is_loopback(),
+    };
+    let app = crate::server::router(Api::new(engine.clone()), ui, guard, stopping);
+    let result = crate::server::serve(listener, app, stop).await;
     engine.shutdown().await;
     drop(booted);
     match result {

@@ -23,10 +23,25 @@ use crate::metrics;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub api: Api,
+    /// Flips to `true` when the server stops, so long-lived streams end and let it.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
-pub fn router(api: Api, ui_dir: Option<PathBuf>) -> Router {
-    let state = AppState { api };
+/// How the server protects itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    /// Bound to loopback: answer only requests addressed to a loopback name, so a web page
+    /// on another site cannot reach the console through DNS rebinding.
+    pub loopback_only: bool,
+}
+
+pub fn router(
+    api: Api,
+    ui_dir: Option<PathBuf>,
+    guard: Guard,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Router {
+    let state = AppState { api, stopping };
     let api_routes = Router::new()
         .route("/rpc", post(rpc))
         .route("/overview", get(overview))
@@ -49,12 +64,96 @@ pub fn router(api: Api, ui_dir: Option<PathBuf>) -> Router {
         }
         None => app.fallback(no_ui),
     };
-    app.layer(
+    app.layer(axum::middleware::from_fn(move |req, next| {
+        protect(guard, req, next)
+    }))
+    .layer(
         tower_http::set_header::SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             header::HeaderValue::from_static("nosniff"),
         ),
     )
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    // `host` is a Host header: name or address, optional port, IPv6 in brackets.
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn refuse(status: StatusCode, code: &str, message: String) -> Response {
+    (
+        status,
+        Json(ApiError {
+            code: code.into(),
+            message,
+        }),
+    )
+        .into_response()
+}
+
+/// Refuse requests a browser could be tricked into sending: to a loopback-bound server under a
+/// foreign host name (DNS rebinding), and state-changing requests from another origin (CSRF).
+async fn protect(
+    guard: Guard,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if guard.loopback_only && !is_loopback_host(&host) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "forbidden",
+            format!(
+                "this server listens on loopback and answers only to localhost names, not `{host}`"
+            ),
+        );
+    }
+    if req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD {
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(str::to_string);
+        if let Some(origin) = origin {
+            let same = origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(&host));
+            if !same {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("requests from origin `{origin}` are not accepted"),
+                );
+            }
+        }
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/json"));
+        if req.uri().path() == "/api/rpc" && !json {
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_request",
+                "send commands as `Content-Type: application/json`".into(),
+            );
+        }
+    }
+    next.run(req).await
 }
 
 /// `ApiError` as an HTTP response with a status that matches its code.
@@ -160,9 +259,14 @@ async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let mut rx = state.api.engine().subscribe();
+    let mut stopping = state.stopping.clone();
     let stream = async_stream(move |tx| async move {
         loop {
-            match rx.recv().await {
+            let received = tokio::select! {
+                r = rx.recv() => r,
+                _ = stopping.wait_for(|s| *s) => break,
+            };
+            match received {
                 Ok(event) => {
                     let kind = match &event {
                         opsdeck_core::engine::Event::Result { .. } => "result",
@@ -223,12 +327,16 @@ async fn metrics_endpoint(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// opsdeck's own health in the ASP.NET plain-text convention, so opsdeck can watch opsdeck.
+/// opsdeck's own health in the ASP.NET plain-text convention, so opsdeck can watch opsdeck:
+/// Unhealthy while history cannot be written, Degraded while a config change is refused.
 async fn health_check(State(state): State<AppState>) -> Response {
-    let (_, error) = state.api.engine().config_state();
-    let worst = match error {
-        Some(_) => Status::Degraded,
-        None => Status::Up,
+    let engine = state.api.engine();
+    let worst = if engine.store_error().is_some() {
+        Status::Down
+    } else if engine.config_state().1.is_some() {
+        Status::Degraded
+    } else {
+        Status::Up
     };
     let (code, word) = match worst {
         Status::Up => (StatusCode::OK, "Healthy"),
@@ -260,14 +368,33 @@ async fn no_ui() -> Response {
         .into_response()
 }
 
-/// Serve until Ctrl+C / SIGTERM, then stop accepting, finish requests, and return.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(
+/// Serve until Ctrl+C / SIGTERM, then stop accepting, end event streams, finish requests
+/// (for at most 10 s), and return.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    stop: tokio::sync::watch::Sender<bool>,
+) -> std::io::Result<()> {
+    let mut stopped = stop.subscribe();
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+    tokio::select! {
+        r = server => r,
+        () = async {
+            let _ = stopped.wait_for(|s| *s).await;
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } => {
+            tracing::warn!("requests still open 10 s after the stop signal; stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 pub async fn shutdown_signal() {

@@ -240,6 +240,39 @@ async fn serve_api_events_metrics_reload_and_restart() {
     let (code, err) = rpc(&base, serde_json::json!({"method": "launch_missiles"})).await;
     assert_eq!((code, err["code"].as_str()), (400, Some("invalid_request")));
 
+    // A browser page elsewhere cannot drive the console: foreign Host names (DNS rebinding),
+    // other origins and non-JSON command bodies (CSRF) are refused.
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{base}/api/overview"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 421);
+    let r = client
+        .post(format!("{base}/api/rpc"))
+        .header("content-type", "text/plain")
+        .body(r#"{"method":"check_now","params":{"id":"up"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let r = client
+        .post(format!("{base}/api/checks/up/run"))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = client
+        .post(format!("{base}/api/checks/up/run"))
+        .header("origin", base.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await
         .unwrap()
@@ -314,8 +347,17 @@ async fn serve_api_events_metrics_reload_and_restart() {
         .unwrap();
     assert_eq!(health, "Degraded");
 
-    // Graceful shutdown, then a restart resumes from the stored history.
+    // Graceful shutdown, even with a browser's event stream open, then a restart resumes
+    // from the stored history.
+    let open_stream = reqwest::get(format!("{base}/api/events")).await.unwrap();
+    let stopping = Instant::now();
     assert_eq!(server.terminate(), Some(0));
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "shutdown took {:?}",
+        stopping.elapsed()
+    );
+    drop(open_stream);
     std::fs::write(&config, &base_config).unwrap();
     let mut server = Server::start(&config, &data);
     let base = server.base.clone();

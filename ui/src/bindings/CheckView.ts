@@ -24,4 +24,4 @@ checked_at: string | null,
 /**
  * RFC 3339 time the confirmed status began.
  */
-since: string | null, interval_s: bigint, details: Record<string, unknown>, };
+since: string | null, interval_s: number, details: Record<string, unknown>, };

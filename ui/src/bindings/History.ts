@@ -2,4 +2,4 @@
 import type { HistoryPoint } from "./HistoryPoint";
 import type { HistoryWindow } from "./HistoryWindow";
 
-export type History = { id: string, window: HistoryWindow, bucket_seconds: bigint, points: Array<HistoryPoint>, };
+export type History = { id: string, window: HistoryWindow, bucket_seconds: number, points: Array<HistoryPoint>, };

@@ -129,3 +129,29 @@ fn empty_file_is_an_empty_estate() {
     let c = Config::parse("", "x.toml").expect("empty is valid");
     assert!(c.check.is_empty());
 }
+
+#[test]
+fn did_you_mean_works_in_every_table() {
+    let p = problems("[settings]\nmax_concurency = 5\n");
+    assert!(p[0].contains("did you mean `max_concurrency`?"), "{p:?}");
+    let p = problems("[[environment]]\nid = \"live\"\nnmae = \"Live\"\n");
+    assert!(p[0].contains("did you mean `name`?"), "{p:?}");
+    let p = problems("[settings]\nmax_per_host = 0\n");
+    assert!(
+        p[0].starts_with("opsdeck.toml:2:16: `settings.max_per_host`: must be at least 1"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn relative_ca_file_is_relative_to_the_config_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("estate.toml");
+    std::fs::write(&path, "[[check]]\nid = \"a\"\ntype = \"http\"\nurl = \"https://x/\"\nca_file = \"certs/ca.pem\"\n").expect("write");
+    let config = Config::load(&path).expect("valid");
+    let CheckSpec::Http(http) = &config.check[0].spec;
+    assert_eq!(
+        http.ca_file.as_deref(),
+        Some(dir.path().join("certs/ca.pem").as_path())
+    );
+}

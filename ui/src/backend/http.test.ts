@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Event } from "../bindings/Event";
+import type { Stats } from "../bindings/Stats";
+import { BackendError } from "./errors";
+import { createHttpBackend } from "./http";
+
+function jsonResponse(body: unknown, status = 200, statusText = "OK"): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    statusText,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+describe("HTTP backend calls", () => {
+  it("posts the request to api/rpc and returns the result", async () => {
+    const stats: Stats = {
+      checks: 3,
+      results_stored: 120,
+      started_at: "2025-06-01T10:00:00Z",
+      version: "0.1.0",
+    };
+    const fetch = vi.fn<typeof globalThis.fetch>().mockResolvedValue(jsonResponse(stats));
+    const backend = createHttpBackend({ fetch });
+
+    const result = await backend.call<Stats>({ method: "stats" });
+
+    expect(result).toEqual(stats);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe("api/rpc");
+    expect(init?.method).toBe("POST");
+    expect(JSON.parse(init?.body as string)).toEqual({ method: "stats" });
+    expect(new Headers(init?.headers).get("content-type")).toBe("application/json");
+  });
+
+  it("sends params and honours a base URL", async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>().mockResolvedValue(jsonResponse([]));
+    const backend = createHttpBackend({ fetch, baseUrl: "https://ops.example.test/" });
+
+    await backend.call({ method: "check_now", params: { id: "web" } });
+
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe("https://ops.example.test/api/rpc");
+    expect(JSON.parse(init?.body as string)).toEqual({ method: "check_now", params: { id: "web" } });
+  });
+
+  it("maps an ApiError body to a BackendError with its code and message", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValue(jsonResponse({ code: "not_found", message: "no check `nope`" }, 404, "Not Found"));
+    const backend = createHttpBackend({ fetch });
+
+    const error = await backend
+      .call({ method: "check_detail", params: { id: "nope" } })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "not_found", message: "no check `nope`", status: 404 });
+  });
+
+  it("maps an error without an ApiError body to http_error", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValue(
+        new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }),
+      );
+    const backend = createHttpBackend({ fetch });
+
+    await expect(backend.call({ method: "overview" })).rejects.toMatchObject({
+      code: "http_error",
+      message: "HTTP 502 Bad Gateway",
+      status: 502,
+    });
+  });
+
+  it("reports an unreachable server", async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>().mockRejectedValue(new TypeError("Failed to fetch"));
+    const backend = createHttpBackend({ fetch });
+
+    await expect(backend.call({ method: "overview" })).rejects.toMatchObject({
+      code: "unreachable",
+      message: "Cannot reach opsdeck: Failed to fetch",
+    });
+  });
+
+  it("rejects a success answer that is not JSON", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValue(new Response("<html></html>", { status: 200 }));
+    const backend = createHttpBackend({ fetch });
+
+    await expect(backend.call({ method: "overview" })).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});
+
+/** Enough of EventSource to drive the backend by hand. */
+class FakeEventSource extends EventTarget {
+  static instances: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  closed = false;
+
+  constructor(readonly url: string) {
+    super();
+    FakeEventSource.instances.push(this);
+  }
+
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+
+  send(kind: string, data: unknown) {
+    this.dispatchEvent(
+      new MessageEvent(kind, { data: typeof data === "string" ? data : JSON.stringify(data) }),
+    );
+  }
+
+  fail(permanently: boolean) {
+    this.readyState = permanently ? 2 : 0;
+    this.onerror?.();
+  }
+
+  close() {
+    this.readyState = 2;
+    this.closed = true;
+  }
+}
+
+describe("HTTP backend events", () => {
+  afterEach(() => {
+    FakeEventSource.instances = [];
+    vi.useRealTimers();
+  });
+
+  const subscribe = () => {
+    const events: Event[] = [];
+    const live: boolean[] = [];
+    const backend = createHttpBackend({
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      minRetryMs: 100,
+      maxRetryMs: 400,
+    });
+    const stop = backend.subscribe(
+      (e) => events.push(e),
+      (l) => live.push(l),
+    );
+    return { events, live, stop };
+  };
+
+  it("delivers named server-sent events", () => {
+    const { events, live } = subscribe();
+    const es = FakeEventSource.instances[0]!;
+    expect(es.url).toBe("api/events");
+    es.open();
+    const config: Event = { kind: "config", path: "opsdeck.toml", error: "line 3: unknown key" };
+    es.send("config", config);
+    es.send("transition", {
+      kind: "transition",
+      transition: { id: "web", from: "up", to: "down", reason: "x", at: "2025-06-01T12:00:00Z" },
+    });
+    es.send("result", "not json");
+    es.send("result", { kind: "something else" });
+
+    expect(live).toEqual([true]);
+    expect(events.map((e) => e.kind)).toEqual(["config", "transition"]);
+    expect(events[0]).toEqual(config);
+  });
+
+  it("reopens a refused stream with backoff and stops when unsubscribed", () => {
+    vi.useFakeTimers();
+    const { live, stop } = subscribe();
+    const first = FakeEventSource.instances[0]!;
+    first.open();
+    first.fail(true);
+    expect(first.closed).toBe(true);
+    expect(live).toEqual([true, false]);
+
+    vi.advanceTimersByTime(99);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeEventSource.instances).toHaveLength(2);
+
+    // A transient error is left to the browser's own retry.
+    const second = FakeEventSource.instances[1]!;
+    second.fail(false);
+    vi.advanceTimersByTime(1000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+
+    stop();
+    expect(second.closed).toBe(true);
+    second.fail(true);
+    vi.advanceTimersByTime(1000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+});

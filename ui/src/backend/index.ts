@@ -1,0 +1,115 @@
+// The one way the UI talks to the engine. Two transports implement it: HTTP (`opsdeck serve`)
+// and the desktop shell (Tauri). Nothing outside this folder knows which one is in use.
+
+import type { CheckDetail } from "../bindings/CheckDetail";
+import type { CheckResult } from "../bindings/CheckResult";
+import type { Event } from "../bindings/Event";
+import type { History } from "../bindings/History";
+import type { HistoryWindow } from "../bindings/HistoryWindow";
+import type { Overview } from "../bindings/Overview";
+import type { Request } from "../bindings/Request";
+import type { Stats } from "../bindings/Stats";
+import type { Transition } from "../bindings/Transition";
+import { createHttpBackend } from "./http";
+import { createTauriBackend } from "./tauri";
+
+export { BackendError, isApiError, toBackendError } from "./errors";
+
+export interface Backend {
+  /** Sends one request; resolves with the method's result, rejects with a `BackendError`. */
+  call<T>(request: Request): Promise<T>;
+  /**
+   * Receives every live event until the returned function is called. `onLive` reports whether
+   * the event stream is currently connected; after a reconnect, events may have been missed.
+   */
+  subscribe(onEvent: (event: Event) => void, onLive?: (live: boolean) => void): () => void;
+}
+
+/** The result type of each method. */
+export interface Results {
+  overview: Overview;
+  check_detail: CheckDetail;
+  history: History;
+  transitions: Transition[];
+  check_now: CheckResult[];
+  stats: Stats;
+}
+
+export type Method = Request["method"];
+
+/** A request whose result type follows from its method. */
+export function request<M extends Method>(
+  backend: Backend,
+  req: Extract<Request, { method: M }>,
+): Promise<Results[M]> {
+  return backend.call<Results[M]>(req);
+}
+
+/** Typed helpers, one per method. */
+export function api(backend: Backend) {
+  return {
+    overview: () => request(backend, { method: "overview" }),
+    checkDetail: (id: string) => request(backend, { method: "check_detail", params: { id } }),
+    history: (id: string, window: HistoryWindow) =>
+      request(backend, { method: "history", params: { id, window } }),
+    transitions: (id: string | null = null, limit: number | null = null) =>
+      request(backend, { method: "transitions", params: { id, limit } }),
+    checkNow: (id: string) => request(backend, { method: "check_now", params: { id } }),
+    stats: () => request(backend, { method: "stats" }),
+  };
+}
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: unknown;
+  }
+}
+
+/** The desktop shell when running inside it, else the HTTP server this page came from. */
+export function createBackend(): Backend {
+  const backend =
+    typeof window !== "undefined" && window.__TAURI_INTERNALS__ !== undefined
+      ? createTauriBackend()
+      : createHttpBackend();
+  return sharedEvents(backend);
+}
+
+/**
+ * Lets any number of views subscribe while the transport keeps a single event stream,
+ * opened with the first subscriber and closed with the last.
+ */
+export function sharedEvents(inner: Backend): Backend {
+  type Listener = { onEvent: (e: Event) => void; onLive?: (live: boolean) => void };
+  const listeners = new Set<Listener>();
+  let close: (() => void) | null = null;
+  let live = false;
+
+  return {
+    call: <T>(req: Request) => inner.call<T>(req),
+    subscribe(onEvent, onLive) {
+      const listener: Listener = { onEvent, onLive };
+      listeners.add(listener);
+      if (close === null) {
+        close = inner.subscribe(
+          (event) => {
+            for (const l of [...listeners]) l.onEvent(event);
+          },
+          (now) => {
+            live = now;
+            for (const l of [...listeners]) l.onLive?.(now);
+          },
+        );
+      } else if (live) {
+        onLive?.(true);
+      }
+      return () => {
+        if (!listeners.delete(listener)) return;
+        if (listeners.size === 0 && close !== null) {
+          close();
+          close = null;
+          live = false;
+        }
+      };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { check, overview } from "../test/fixtures";
+import { formatAgo, formatDateTime, formatLatency, formatSpan, formatUptime } from "./format";
+import { applyResult, filterEnvironments } from "./overview";
+import { parseHash, checkHref } from "./route";
+
+describe("applyResult", () => {
+  it("replaces the check and recomputes counts and statuses, keeping order", () => {
+    const before = overview();
+    const after = applyResult(
+      before,
+      check({
+        id: "payments-api",
+        name: "Payments API",
+        tags: ["billing"],
+        checked_at: new Date().toISOString(),
+      }),
+    );
+    expect(after).not.toBeNull();
+    expect(after?.environments[0]?.checks.map((c) => c.id)).toEqual(["payments-api", "web"]);
+    expect(after?.environments[0]?.status).toBe("up");
+    expect(after?.counts).toEqual({ up: 3, degraded: 1, down: 0, unknown: 0 });
+    expect(after?.status).toBe("degraded");
+    // Untouched environments keep their identity, so their rows do not re-render.
+    expect(after?.environments[1]).toBe(before.environments[1]);
+  });
+
+  it("asks for a fetch when the check is new or moved", () => {
+    expect(applyResult(overview(), check({ id: "new" }))).toBeNull();
+    expect(applyResult(overview(), check({ id: "web", environment: "staging" }))).toBeNull();
+  });
+});
+
+describe("filterEnvironments", () => {
+  it("matches tags case-insensitively and drops empty environments", () => {
+    const envs = filterEnvironments(overview().environments, "BILLING", false);
+    expect(envs.map((e) => e.id)).toEqual(["prod"]);
+    expect(envs[0]?.checks.map((c) => c.id)).toEqual(["payments-api"]);
+  });
+
+  it("counts an unconfirmed failure as a problem", () => {
+    const o = overview();
+    const web = o.environments[0]!.checks[1]!;
+    o.environments[0]!.checks[1] = { ...web, last_status: "down" };
+    const ids = filterEnvironments(o.environments, "", true).flatMap((e) => e.checks.map((c) => c.id));
+    expect(ids).toEqual(["payments-api", "web", "search"]);
+  });
+});
+
+describe("format", () => {
+  it("formats spans, latency and uptime", () => {
+    expect(formatSpan(5.9)).toBe("5 s");
+    expect(formatSpan(150)).toBe("2 min");
+    expect(formatSpan(3 * 3600)).toBe("3 h");
+    expect(formatSpan(3 * 86_400)).toBe("3 d");
+    expect(formatAgo("2025-06-01T12:00:00Z", Date.parse("2025-06-01T12:00:42Z"))).toBe("42 s ago");
+    expect(formatAgo(null, 0)).toBeNull();
+    expect(formatLatency(null)).toBe("—");
+    expect(formatLatency(999.6)).toBe("1000 ms");
+    expect(formatLatency(1234)).toBe("1.23 s");
+    expect(formatUptime(1)).toBe("100%");
+    expect(formatUptime(0.99999)).toBe("99.99%");
+    expect(formatUptime(null)).toBe("—");
+  });
+
+  it("formats dates the British way", () => {
+    const text = formatDateTime("2025-11-05T09:08:07Z");
+    expect(text).toMatch(/^\d{1,2} Nov 2025, \d{2}:\d{2}:07$/);
+  });
+});
+
+describe("route", () => {
+  it("round-trips check ids through the hash", () => {
+    expect(parseHash(checkHref("prod/api v2"))).toEqual({ view: "check", id: "prod/api v2" });
+    expect(parseHash("")).toEqual({ view: "overview" });
+    expect(parseHash("#/")).toEqual({ view: "overview" });
+    expect(parseHash("#/check/%E0%A4%A")).toEqual({ view: "overview" });
+  });
+});
