@@ -29,7 +29,7 @@ const DAY: i64 = 24 * HOUR;
 async fn bulk(pool: &sqlx::SqlitePool, head: &str, rows: impl Iterator<Item = String>) {
     let mut tx = pool.begin().await.unwrap();
     let mut batch = Vec::with_capacity(500);
-    let mut flush = |batch: &mut Vec<String>| {
+    let flush = |batch: &mut Vec<String>| {
         let sql = format!("{head} VALUES {}", batch.join(","));
         batch.clear();
         sql
