@@ -178,13 +178,19 @@ impl From<crate::store::StoreError> for ApiError {
 pub struct Api {
     engine: Arc<Engine>,
     started_at: String,
+    uptime_24h: Arc<tokio::sync::Mutex<Option<(i64, BTreeMap<String, f64>)>>>,
 }
+
+/// How long the overview's 24-hour uptime may be reused: a day-long ratio barely moves in a
+/// minute, and recomputing it for every open console would cost more than the rest of the page.
+const UPTIME_CACHE_MS: i64 = 60_000;
 
 impl Api {
     pub fn new(engine: Arc<Engine>) -> Self {
         Api {
             engine,
             started_at: time_fmt::now_rfc3339(),
+            uptime_24h: Arc::default(),
         }
     }
 
@@ -215,11 +221,7 @@ impl Api {
     pub async fn overview(&self) -> Result<Overview, ApiError> {
         let config = self.engine.config();
         let now = time_fmt::now_ms();
-        let uptime = self
-            .engine
-            .store()
-            .uptime_window("rollup_1h", now - 86_400_000, None)
-            .await?;
+        let uptime = self.uptime_24h(now).await?;
         let mut groups: BTreeMap<String, Vec<CheckView>> = BTreeMap::new();
         for v in self.engine.views() {
             groups
@@ -280,12 +282,36 @@ impl Api {
                 .unwrap_or(Status::Up),
             counts,
             environments,
-            uptime_24h: uptime
-                .into_iter()
-                .filter_map(|(id, r)| Some((id, r?)))
-                .collect(),
+            uptime_24h: uptime,
             config: ConfigState { path, error },
         })
+    }
+
+    /// 24-hour uptime of every check: computed on first use, then served from memory and
+    /// refreshed in the background when older than a minute, so no request waits for it.
+    async fn uptime_24h(&self, now: i64) -> Result<BTreeMap<String, f64>, ApiError> {
+        let mut cache = self.uptime_24h.lock().await;
+        match cache.as_mut() {
+            Some((at, map)) => {
+                if now - *at >= UPTIME_CACHE_MS {
+                    *at = now;
+                    let (engine, slot) = (self.engine.clone(), self.uptime_24h.clone());
+                    tokio::spawn(async move {
+                        if let Ok(fresh) = compute_uptime_24h(&engine, now).await {
+                            if let Some(c) = slot.lock().await.as_mut() {
+                                c.1 = fresh;
+                            }
+                        }
+                    });
+                }
+                Ok(map.clone())
+            }
+            None => {
+                let map = compute_uptime_24h(&self.engine, now).await?;
+                *cache = Some((now, map.clone()));
+                Ok(map)
+            }
+        }
     }
 
     pub async fn check_detail(&self, id: &str) -> Result<CheckDetail, ApiError> {
@@ -341,4 +367,14 @@ impl Api {
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
+}
+
+async fn compute_uptime_24h(engine: &Engine, now: i64) -> Result<BTreeMap<String, f64>, ApiError> {
+    Ok(engine
+        .store()
+        .uptime_window("rollup_1h", now - 86_400_000, None)
+        .await?
+        .into_iter()
+        .filter_map(|(id, r)| Some((id, r?)))
+        .collect())
 }

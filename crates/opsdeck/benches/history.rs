@@ -80,6 +80,8 @@ fn main() {
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("opsdeck.sqlite");
+    // BENCH_KEEP_DB=PATH keeps a copy of the database for looking at query plans.
+    let keep = std::env::var_os("BENCH_KEEP_DB");
     let store = Store::open(&db).await.unwrap();
     let pool = store.pool().clone();
     let now = opsdeck_core::time_fmt::now_ms();
@@ -162,6 +164,13 @@ async fn run() {
         .await
         .unwrap();
     let built = started.elapsed();
+    if let Some(path) = &keep {
+        sqlx::query("VACUUM INTO ?")
+            .bind(std::path::Path::new(path).to_string_lossy().into_owned())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
     let size: u64 = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(Result::ok)
