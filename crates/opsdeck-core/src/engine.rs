@@ -72,6 +72,10 @@ pub enum EngineError {
     NotFound(String),
 }
 
+/// How often hourly and daily buckets are brought up to date from the 5-minute ones. Uptime
+/// over 24 h or more barely moves in this time, and each pass reads the day's buckets.
+const ROLL_UP_EVERY_MS: i64 = 30_000;
+
 struct Scheduled {
     check: Check,
     task: JoinHandle<()>,
@@ -462,6 +466,11 @@ impl Engine {
                         attempt += 1;
                         *self.store_error.write().unwrap_or_else(|p| p.into_inner()) =
                             Some(e.to_string());
+                        // Stopping: a few more tries, then give up rather than never exit.
+                        if rx.is_closed() && attempt >= 5 {
+                            tracing::error!(error = %e, "stopping with {} results not written", batch.len());
+                            break;
+                        }
                         // Keep the batch and retry: a locked or full disk must not lose history.
                         tracing::error!(error = %e, attempt, "writing {} results failed; retrying", batch.len());
                         tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt.min(20))))
@@ -470,7 +479,7 @@ impl Engine {
                 }
             }
             let now = time_fmt::now_ms();
-            if now - rolled_up_at >= 5_000 {
+            if now - rolled_up_at >= ROLL_UP_EVERY_MS {
                 rolled_up_at = now;
                 if let Err(e) = self.store.roll_up().await {
                     tracing::warn!(error = %e, "rolling up history failed; retrying after the next batch");

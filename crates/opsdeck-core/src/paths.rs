@@ -1,5 +1,5 @@
 //! Where opsdeck keeps its files when not told otherwise: the OS config and data directories
-//! (`%APPDATA%\opsdeck\opsdeck\config` on Windows, `~/Library/Application Support/…` on macOS,
+//! (`%APPDATA%\opsdeck\config` on Windows, `~/Library/Application Support/…` on macOS,
 //! XDG directories on Linux).
 
 use std::path::PathBuf;

@@ -210,7 +210,7 @@ async fn serve_api_events_metrics_reload_and_restart() {
         detail["check"]["details"]["entries"][0]["name"],
         "sqlserver"
     );
-    eventually(10, "uptime is recorded", || {
+    eventually(45, "uptime is recorded", || {
         let base = base.clone();
         async move { get(&base, "/api/checks/up").await.1["uptime"]["h24"] == 1.0 }
     })
