@@ -426,7 +426,7 @@ impl Engine {
                 break;
             }
             // Gather a little more, so bursts become one transaction.
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
             while batch.len() < 4096 && rx.recv_many(&mut batch, 1024).await > 0 {
                 if rx.is_empty() {
                     break;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use tokio::sync::Mutex;
 use ts_rs::TS;
 
@@ -200,74 +200,86 @@ impl Store {
             .series_keys(&mut tx, records.iter().map(|r| r.result.id.as_str()))
             .await?;
         let key_of = |id: &str| keys.get(id).copied().unwrap_or_default();
+        // Multi-row statements: one round trip to SQLite's worker thread per table and chunk,
+        // not per result, which is most of the cost of a steady stream of small batches.
+        const CHUNK: usize = 400;
+        for chunk in records.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO results (series, ts, status, latency_ms, message) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(key_of(&r.result.id))
+                    .push_bind(r.ts)
+                    .push_bind(r.result.status.to_code())
+                    .push_bind(r.result.latency_ms.map(|l| l as i64))
+                    .push_bind(&r.result.message);
+            });
+            q.push(
+                " ON CONFLICT (series, ts) DO UPDATE SET status = excluded.status,
+                  latency_ms = excluded.latency_ms, message = excluded.message",
+            );
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        let latest: Vec<&Record> = records.iter().filter(|r| r.write_latest).collect();
+        for chunk in latest.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO latest (series, ts, status, latency_ms, message, details, confirmed, confirmed_since) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(key_of(&r.result.id))
+                    .push_bind(r.ts)
+                    .push_bind(r.result.status.to_code())
+                    .push_bind(r.result.latency_ms.map(|l| l as i64))
+                    .push_bind(&r.result.message)
+                    .push_bind(r.result.details.to_string())
+                    .push_bind(r.confirmed.to_code())
+                    .push_bind(r.confirmed_since);
+            });
+            q.push(
+                " ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, status = excluded.status,
+                  latency_ms = excluded.latency_ms, message = excluded.message, details = excluded.details,
+                  confirmed = excluded.confirmed, confirmed_since = excluded.confirmed_since",
+            );
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        for r in records.iter().filter(|r| r.transition.is_some()) {
+            record_transition(&mut tx, key_of(&r.result.id), r).await?;
+        }
         // 5-minute roll-ups are summed per bucket first: a batch touches each bucket once.
         // Hourly and daily buckets are derived from them by `roll_up`.
+        let len = LEVELS[0].1;
         let mut buckets: HashMap<(i64, i64), Bucket> = HashMap::new();
         for r in records {
-            let series = key_of(&r.result.id);
-            let latency = r.result.latency_ms.map(|l| l as i64);
-            sqlx::query(
-                "INSERT INTO results (series, ts, status, latency_ms, message) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (series, ts) DO UPDATE SET status = excluded.status,
-                   latency_ms = excluded.latency_ms, message = excluded.message",
-            )
-            .bind(series)
-            .bind(r.ts)
-            .bind(r.result.status.to_code())
-            .bind(latency)
-            .bind(&r.result.message)
-            .execute(&mut *tx)
-            .await?;
-            let len = LEVELS[0].1;
             buckets
-                .entry((series, r.ts - r.ts.rem_euclid(len)))
+                .entry((key_of(&r.result.id), r.ts - r.ts.rem_euclid(len)))
                 .or_default()
-                .add(r.result.status, latency);
-            if !r.write_latest {
-                record_transition(&mut tx, series, r).await?;
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO latest (series, ts, status, latency_ms, message, details, confirmed, confirmed_since)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, status = excluded.status,
-                   latency_ms = excluded.latency_ms, message = excluded.message, details = excluded.details,
-                   confirmed = excluded.confirmed, confirmed_since = excluded.confirmed_since",
-            )
-            .bind(series)
-            .bind(r.ts)
-            .bind(r.result.status.to_code())
-            .bind(latency)
-            .bind(&r.result.message)
-            .bind(r.result.details.to_string())
-            .bind(r.confirmed.to_code())
-            .bind(r.confirmed_since)
-            .execute(&mut *tx)
-            .await?;
-            record_transition(&mut tx, series, r).await?;
+                .add(r.result.status, r.result.latency_ms.map(|l| l as i64));
         }
-        for ((series, bucket), b) in buckets {
+        let buckets: Vec<((i64, i64), Bucket)> = buckets.into_iter().collect();
+        for chunk in buckets.chunks(CHUNK) {
             let table = LEVELS[0].0;
-            sqlx::query(&format!(
-                "INSERT INTO {table} (series, bucket, n_up, n_degraded, n_down, n_unknown, lat_sum, lat_n, lat_max)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (series, bucket) DO UPDATE SET
-                   n_up = n_up + excluded.n_up, n_degraded = n_degraded + excluded.n_degraded,
-                   n_down = n_down + excluded.n_down, n_unknown = n_unknown + excluded.n_unknown,
-                   lat_sum = lat_sum + excluded.lat_sum, lat_n = lat_n + excluded.lat_n,
-                   lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max))"
-            ))
-            .bind(series)
-            .bind(bucket)
-            .bind(b.counts[0])
-            .bind(b.counts[1])
-            .bind(b.counts[2])
-            .bind(b.counts[3])
-            .bind(b.lat_sum)
-            .bind(b.lat_n)
-            .bind(b.lat_max)
-            .execute(&mut *tx)
-            .await?;
+            let mut q = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO {table} (series, bucket, n_up, n_degraded, n_down, n_unknown, lat_sum, lat_n, lat_max) "
+            ));
+            q.push_values(chunk, |mut row, ((series, bucket), b)| {
+                row.push_bind(*series)
+                    .push_bind(*bucket)
+                    .push_bind(b.counts[0])
+                    .push_bind(b.counts[1])
+                    .push_bind(b.counts[2])
+                    .push_bind(b.counts[3])
+                    .push_bind(b.lat_sum)
+                    .push_bind(b.lat_n)
+                    .push_bind(b.lat_max);
+            });
+            q.push(
+                " ON CONFLICT (series, bucket) DO UPDATE SET
+                  n_up = n_up + excluded.n_up, n_degraded = n_degraded + excluded.n_degraded,
+                  n_down = n_down + excluded.n_down, n_unknown = n_unknown + excluded.n_unknown,
+                  lat_sum = lat_sum + excluded.lat_sum, lat_n = lat_n + excluded.lat_n,
+                  lat_max = max(coalesce(lat_max, excluded.lat_max), coalesce(excluded.lat_max, lat_max))",
+            );
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
