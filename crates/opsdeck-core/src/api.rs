@@ -178,8 +178,11 @@ impl From<crate::store::StoreError> for ApiError {
 pub struct Api {
     engine: Arc<Engine>,
     started_at: String,
-    uptime_24h: Arc<tokio::sync::Mutex<Option<(i64, BTreeMap<String, f64>)>>>,
+    uptime_24h: Arc<tokio::sync::Mutex<Option<UptimeCache>>>,
 }
+
+/// When the 24-hour uptime map was computed (Unix ms), and the map.
+type UptimeCache = (i64, BTreeMap<String, f64>);
 
 /// How long the overview's 24-hour uptime may be reused: a day-long ratio barely moves in a
 /// minute, and recomputing it for every open console would cost more than the rest of the page.
