@@ -296,7 +296,13 @@ impl Api {
         let mut cache = self.uptime_24h.lock().await;
         match cache.as_mut() {
             Some((at, map)) => {
-                if now - *at >= UPTIME_CACHE_MS {
+                // Checks without a figure yet (just started, or just added): look again soon.
+                let ttl = if map.len() < self.engine.views().len() {
+                    UPTIME_CACHE_MS / 12
+                } else {
+                    UPTIME_CACHE_MS
+                };
+                if now - *at >= ttl {
                     *at = now;
                     let (engine, slot) = (self.engine.clone(), self.uptime_24h.clone());
                     tokio::spawn(async move {
