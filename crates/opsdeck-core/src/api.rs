@@ -297,7 +297,7 @@ impl Api {
         match cache.as_mut() {
             Some((at, map)) => {
                 // Checks without a figure yet (just started, or just added): look again soon.
-                let ttl = if map.len() < self.engine.views().len() {
+                let ttl = if map.len() < self.engine.view_count() {
                     UPTIME_CACHE_MS / 12
                 } else {
                     UPTIME_CACHE_MS

@@ -232,6 +232,10 @@ impl Engine {
             .collect()
     }
 
+    pub fn view_count(&self) -> usize {
+        self.views.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     pub fn view(&self, id: &str) -> Option<CheckView> {
         self.views
             .read()
