@@ -30,15 +30,11 @@ fn options() -> BootOptions {
 }
 
 pub fn run() -> Result<(), tauri::Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    let options = options();
+    let _logs = opsdeck::logging::init("info", Some(&options.data_dir));
     tauri::Builder::default()
-        .setup(|app| {
-            let booted = tauri::async_runtime::block_on(boot::start(&options()))
+        .setup(move |app| {
+            let booted = tauri::async_runtime::block_on(boot::start(&options))
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             let mut events = booted.engine.subscribe();
             let handle = app.handle().clone();

@@ -4,6 +4,7 @@ pub mod boot;
 pub mod cli;
 pub mod demo;
 pub mod fakes;
+pub mod logging;
 pub mod metrics;
 pub mod output;
 pub mod server;

@@ -1,6 +1,5 @@
 use clap::Parser;
 use opsdeck::cli::{self, Cli, Command};
-use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -11,18 +10,14 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let default_level = match cli.command {
-        Command::Serve(_) | Command::Demo(_) => "info",
-        _ => "warn",
-    };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            EnvFilter::try_from_env("OPSDECK_LOG")
-                .unwrap_or_else(|_| EnvFilter::new(default_level)),
-        )
-        .init();
+    // Long-running faces log their work to files too; one-shot commands only warn on stderr.
+    let long_running = matches!(cli.command, Command::Serve(_) | Command::Demo(_));
+    let default_level = if long_running { "info" } else { "warn" };
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(opsdeck_core::paths::default_data_dir);
+    let logs = opsdeck::logging::init(default_level, long_running.then_some(data_dir.as_path()));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,5 +31,7 @@ fn main() {
     let code = runtime.block_on(cli::run(cli));
     // Don't wait for lingering probe tasks (a hanging endpoint) on the way out.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    // `exit` skips destructors: flush the log file first.
+    drop(logs);
     std::process::exit(code);
 }

@@ -359,6 +359,16 @@ async fn serve_api_events_metrics_reload_and_restart() {
     );
     drop(open_stream);
     std::fs::write(&config, &base_config).unwrap();
+    let logs: Vec<String> = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|n| n.starts_with("opsdeck.") && n.ends_with(".log")),
+        "serve writes a rolling log file: {logs:?}"
+    );
     let mut server = Server::start(&config, &data);
     let base = server.base.clone();
     let (_, transitions) = get(&base, "/api/transitions?id=down").await;
