@@ -243,35 +243,39 @@ async fn serve_api_events_metrics_reload_and_restart() {
     // A browser page elsewhere cannot drive the console: foreign Host names (DNS rebinding),
     // other origins and non-JSON command bodies (CSRF) are refused.
     let client = reqwest::Client::new();
-    let r = client
-        .get(format!("{base}/api/overview"))
-        .header("host", "evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 421);
-    let r = client
-        .post(format!("{base}/api/rpc"))
-        .header("content-type", "text/plain")
-        .body(r#"{"method":"check_now","params":{"id":"up"}}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 415);
-    let r = client
-        .post(format!("{base}/api/checks/up/run"))
-        .header("origin", "http://evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = client
-        .post(format!("{base}/api/checks/up/run"))
-        .header("origin", base.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let status =
+        |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status().as_u16() };
+    let overview_url = format!("{base}/api/overview");
+    let rpc_url = format!("{base}/api/rpc");
+    let run_url = format!("{base}/api/checks/up/run");
+    assert_eq!(
+        status(client.get(&overview_url).header("host", "evil.example")).await,
+        421
+    );
+    let body = r#"{"method":"check_now","params":{"id":"up"}}"#;
+    assert_eq!(
+        status(
+            client
+                .post(&rpc_url)
+                .header("content-type", "text/plain")
+                .body(body)
+        )
+        .await,
+        415
+    );
+    assert_eq!(
+        status(
+            client
+                .post(&run_url)
+                .header("origin", "http://evil.example")
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        status(client.post(&run_url).header("origin", base.clone())).await,
+        200
+    );
 
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await
