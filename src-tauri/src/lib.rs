@@ -53,7 +53,7 @@ pub fn run() -> Result<(), tauri::Error> {
                     }
                 }
             });
-            app.manage(Api::new(booted.engine.clone()));
+            app.manage(booted.api());
             app.manage(Engine(booted));
             Ok(())
         })

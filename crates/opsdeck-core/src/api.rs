@@ -7,7 +7,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::config::Config;
 use crate::engine::{CheckView, Engine, EngineError};
+use crate::estate::{
+    CheckForm, EnvironmentForm, EstateError, EstateFile, EstateFileEditor, FieldError,
+};
 use crate::state::Transition;
 use crate::status::{CheckResult, Status};
 use crate::store::{HistoryPoint, Uptime};
@@ -33,6 +37,31 @@ pub enum Request {
         id: String,
     },
     Stats,
+    /// Version, and where opsdeck keeps its files.
+    About,
+    /// The environments and checks as the settings forms edit them.
+    Estate,
+    /// Write a starter config file where none exists yet.
+    CreateEstate,
+    /// Add a check (`original_id` null) or change one. `revision` is the one `estate` gave.
+    SaveCheck {
+        revision: String,
+        original_id: Option<String>,
+        check: CheckForm,
+    },
+    RemoveCheck {
+        revision: String,
+        id: String,
+    },
+    SaveEnvironment {
+        revision: String,
+        original_id: Option<String>,
+        environment: EnvironmentForm,
+    },
+    RemoveEnvironment {
+        revision: String,
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
@@ -137,20 +166,72 @@ pub struct Stats {
     pub version: String,
 }
 
+/// Version and file locations, for the settings page and support requests.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct About {
+    pub version: String,
+    /// `windows`, `macos`, `linux`, …
+    pub os: String,
+    /// The config file watched, or the one that would be (when the demo is shown instead).
+    pub config_path: Option<String>,
+    /// The built-in demo estate is running.
+    pub demo: bool,
+    pub data_dir: Option<String>,
+    pub database: Option<String>,
+    pub log_dir: Option<String>,
+}
+
+/// Where this engine's files are; given by the face that booted it.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    /// The config file edited by the settings forms (also when it does not exist yet).
+    pub config: Option<std::path::PathBuf>,
+    /// The demo estate is running (then the file, if any, is not what the engine watches).
+    pub demo: bool,
+    pub data_dir: Option<std::path::PathBuf>,
+    pub database: Option<std::path::PathBuf>,
+    pub log_dir: Option<std::path::PathBuf>,
+}
+
 /// An error with a stable code the UI can match on.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `not_found`, `invalid_request` or `internal`.
+    /// `not_found`, `invalid_request`, `conflict`, `read_only` or `internal`.
     pub code: String,
     pub message: String,
+    /// For `invalid_request` from a form: the problem with each field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fields: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
         ApiError {
-            code: "invalid_request".into(),
+            code: code.into(),
             message: message.into(),
+            fields: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new("invalid_request", message)
+    }
+}
+
+impl From<EstateError> for ApiError {
+    fn from(e: EstateError) -> Self {
+        let message = e.to_string();
+        match e {
+            EstateError::Invalid(fields) => ApiError {
+                fields: Some(fields),
+                ..ApiError::new("invalid_request", message)
+            },
+            EstateError::Conflict => ApiError::new("conflict", message),
+            EstateError::ReadOnly(_) => ApiError::new("read_only", message),
+            EstateError::NotFound { .. } => ApiError::new("not_found", message),
+            EstateError::Io { .. } => ApiError::new("internal", message),
         }
     }
 }
@@ -161,10 +242,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound(_) => "not_found",
             EngineError::Store(_) => "internal",
         };
-        ApiError {
-            code: code.into(),
-            message: e.to_string(),
-        }
+        ApiError::new(code, e.to_string())
     }
 }
 
@@ -177,6 +255,9 @@ impl From<crate::store::StoreError> for ApiError {
 #[derive(Debug, Clone)]
 pub struct Api {
     engine: Arc<Engine>,
+    files: Files,
+    /// One form edit at a time: each reads, validates and replaces the whole file.
+    editing: Arc<tokio::sync::Mutex<()>>,
     started_at: String,
     uptime_24h: Arc<tokio::sync::Mutex<Option<UptimeCache>>>,
 }
@@ -190,8 +271,14 @@ const UPTIME_CACHE_MS: i64 = 60_000;
 
 impl Api {
     pub fn new(engine: Arc<Engine>) -> Self {
+        Api::with_files(engine, Files::default())
+    }
+
+    pub fn with_files(engine: Arc<Engine>, files: Files) -> Self {
         Api {
             engine,
+            files,
+            editing: Arc::default(),
             started_at: time_fmt::now_rfc3339(),
             uptime_24h: Arc::default(),
         }
@@ -204,10 +291,7 @@ impl Api {
     /// The one entry point both transports use.
     pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
         fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
-            serde_json::to_value(v).map_err(|e| ApiError {
-                code: "internal".into(),
-                message: e.to_string(),
-            })
+            serde_json::to_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
         }
         match request {
             Request::Overview => json(self.overview().await?),
@@ -218,7 +302,127 @@ impl Api {
             }
             Request::CheckNow { id } => json(self.check_now(&id).await?),
             Request::Stats => json(self.stats()),
+            Request::About => json(self.about()),
+            Request::Estate => json(self.estate().await?),
+            Request::CreateEstate => json(self.create_estate().await?),
+            Request::SaveCheck {
+                revision,
+                original_id,
+                check,
+            } => {
+                let edit = move |e: &EstateFileEditor| {
+                    e.save_check(&revision, original_id.as_deref(), &check)
+                };
+                json(self.edit(edit).await?)
+            }
+            Request::RemoveCheck { revision, id } => {
+                json(self.edit(move |e| e.remove_check(&revision, &id)).await?)
+            }
+            Request::SaveEnvironment {
+                revision,
+                original_id,
+                environment,
+            } => {
+                let edit = move |e: &EstateFileEditor| {
+                    e.save_environment(&revision, original_id.as_deref(), &environment)
+                };
+                json(self.edit(edit).await?)
+            }
+            Request::RemoveEnvironment { revision, id } => {
+                json(self.edit(move |e| e.remove_environment(&revision, &id)).await?)
+            }
         }
+    }
+
+    pub fn about(&self) -> About {
+        let show = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        About {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            os: std::env::consts::OS.to_string(),
+            config_path: show(&self.files.config),
+            demo: self.files.demo,
+            data_dir: show(&self.files.data_dir),
+            database: show(&self.files.database),
+            log_dir: show(&self.files.log_dir),
+        }
+    }
+
+    fn editor(&self) -> Result<EstateFileEditor, ApiError> {
+        match &self.files.config {
+            Some(path) => Ok(EstateFileEditor::new(path.clone())),
+            None => Err(ApiError::new(
+                "read_only",
+                "this estate has no configuration file to edit",
+            )),
+        }
+    }
+
+    pub async fn estate(&self) -> Result<EstateFile, ApiError> {
+        let Some(path) = self.files.config.clone() else {
+            return Ok(EstateFile {
+                path: None,
+                exists: false,
+                revision: String::new(),
+                editable: false,
+                read_only_reason: Some(
+                    "This is the built-in demo estate; it has no configuration file to edit. Run opsdeck with your own configuration file to edit it here.".into(),
+                ),
+                environments: self
+                    .engine
+                    .config()
+                    .environment
+                    .iter()
+                    .map(Into::into)
+                    .collect(),
+                checks: Vec::new(),
+            });
+        };
+        let editor = EstateFileEditor::new(path);
+        let mut estate = blocking(move || editor.read()).await?;
+        if self.files.demo && estate.exists {
+            estate.editable = false;
+            estate.read_only_reason = Some(
+                "The configuration file exists, but the demo estate is running in its place until opsdeck restarts.".into(),
+            );
+        }
+        Ok(estate)
+    }
+
+    pub async fn create_estate(&self) -> Result<EstateFile, ApiError> {
+        let editor = self.editor()?;
+        let _one = self.editing.lock().await;
+        blocking(move || editor.create()).await
+    }
+
+    /// Run one form edit; on success the engine takes the new config at once (the file
+    /// watcher would, a moment later) and the fresh forms are returned.
+    async fn edit<F>(&self, edit: F) -> Result<EstateFile, ApiError>
+    where
+        F: FnOnce(&EstateFileEditor) -> Result<Config, EstateError> + Send + 'static,
+    {
+        let editor = self.editor()?;
+        if self.files.demo {
+            return Err(ApiError::new(
+                "read_only",
+                "the demo estate is running; the configuration file is used after a restart",
+            ));
+        }
+        let _one = self.editing.lock().await;
+        let path = editor.path().to_path_buf();
+        let reader = editor.clone();
+        blocking(move || edit(&editor)).await?;
+        // Load, not the parsed text: relative paths in the file resolve against its folder.
+        match blocking(move || Config::load(&path).map_err(|e| ApiError::invalid(e.to_string())))
+            .await
+        {
+            Ok(config) => {
+                self.engine.apply_config(config).await;
+                let (path, _) = self.engine.config_state();
+                self.engine.set_config_state(path, None);
+            }
+            Err(e) => tracing::warn!(error = %e, "config saved by a form did not load again"),
+        }
+        blocking(move || reader.read()).await
     }
 
     pub async fn overview(&self) -> Result<Overview, ApiError> {
@@ -375,6 +579,18 @@ impl Api {
             started_at: self.started_at.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
+    }
+}
+
+async fn blocking<T, E, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(e) => Err(ApiError::new("internal", format!("a file task failed: {e}"))),
     }
 }
 

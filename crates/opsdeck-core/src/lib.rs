@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod engine;
+pub mod estate;
 pub mod paths;
 pub mod probe;
 pub mod secret;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use opsdeck_core::api::{Api, Files};
 use opsdeck_core::config::{Config, ConfigError};
 use opsdeck_core::engine::{Engine, EngineError};
 use opsdeck_core::secret::{ExplicitSecrets, Keychain, SecretSource};
@@ -41,7 +42,16 @@ pub struct Booted {
     pub database: PathBuf,
     /// Set when no config file exists and the demo estate is served instead.
     pub demo_instead_of: Option<PathBuf>,
+    /// What the settings page shows and edits.
+    pub files: Files,
     _demo: Option<DemoEstate>,
+}
+
+impl Booted {
+    /// The command surface over this engine, knowing where its files are.
+    pub fn api(&self) -> Api {
+        Api::with_files(self.engine.clone(), self.files.clone())
+    }
 }
 
 pub async fn start(options: &BootOptions) -> Result<Booted, BootError> {
@@ -85,8 +95,17 @@ pub async fn start(options: &BootOptions) -> Result<Booted, BootError> {
             Duration::from_secs(2),
         ));
     }
+    let files = Files {
+        // `opsdeck demo` edits nothing; the demo shown for a missing file offers to create it.
+        config: (!options.demo).then(|| options.config.clone()),
+        demo: use_demo,
+        data_dir: Some(options.data_dir.clone()),
+        database: Some(database.clone()),
+        log_dir: Some(crate::logging::log_dir(&options.data_dir)),
+    };
     Ok(Booted {
         engine,
+        files,
         database,
         demo_instead_of: (use_demo && !options.demo).then(|| options.config.clone()),
         _demo: demo,

@@ -409,7 +409,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     let guard = crate::server::Guard {
         loopback_only: args.listen.ip().is_loopback(),
     };
-    let app = crate::server::router(Api::new(engine.clone()), ui, guard, stopping);
+    let app = crate::server::router(booted.api(), ui, guard, stopping);
     let result = crate::server::serve(listener, app, stop).await;
     engine.shutdown().await;
     drop(booted);

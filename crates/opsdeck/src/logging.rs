@@ -13,6 +13,11 @@ use tracing_subscriber::{EnvFilter, Layer};
 #[derive(Debug)]
 pub struct LogGuard(#[allow(dead_code)] Option<tracing_appender::non_blocking::WorkerGuard>);
 
+/// Where the log files of a data directory go.
+pub fn log_dir(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("logs")
+}
+
 /// `OPSDECK_LOG` (e.g. `debug`, `opsdeck_core=trace`) overrides `default_level`.
 pub fn init(default_level: &str, data_dir: Option<&Path>) -> LogGuard {
     let filter =
@@ -21,7 +26,7 @@ pub fn init(default_level: &str, data_dir: Option<&Path>) -> LogGuard {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter());
-    let (file, guard) = match data_dir.map(|d| d.join("logs")) {
+    let (file, guard) = match data_dir.map(log_dir) {
         Some(dir) => match tracing_appender::rolling::RollingFileAppender::builder()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("opsdeck")

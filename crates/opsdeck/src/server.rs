@@ -92,10 +92,7 @@ fn is_loopback_host(host: &str) -> bool {
 fn refuse(status: StatusCode, code: &str, message: String) -> Response {
     (
         status,
-        Json(ApiError {
-            code: code.into(),
-            message,
-        }),
+        Json(ApiError::new(code, message)),
     )
         .into_response()
 }
@@ -167,6 +164,8 @@ impl IntoResponse for ApiResponse {
                 let status = match e.code.as_str() {
                     "not_found" => StatusCode::NOT_FOUND,
                     "invalid_request" => StatusCode::BAD_REQUEST,
+                    "conflict" => StatusCode::CONFLICT,
+                    "read_only" => StatusCode::FORBIDDEN,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 (status, Json(e)).into_response()
@@ -248,10 +247,7 @@ async fn stats(State(state): State<AppState>) -> ApiResponse {
 }
 
 async fn api_not_found() -> ApiResponse {
-    ApiResponse(Err(ApiError {
-        code: "not_found".into(),
-        message: "no such API route".into(),
-    }))
+    ApiResponse(Err(ApiError::new("not_found", "no such API route")))
 }
 
 /// Live changes as server-sent events: `event:` is the kind, `data:` the event JSON.
