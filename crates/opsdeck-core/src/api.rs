@@ -37,6 +37,8 @@ pub enum Request {
         id: String,
     },
     Stats,
+    /// Run every enabled check now; answers how many results came back in each status.
+    CheckAll,
     /// Version, and where opsdeck keeps its files.
     About,
     /// The environments and checks as the settings forms edit them.
@@ -97,6 +99,25 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
+    /// "2 down, 1 degraded, 27 up", worst first, zeros left out; "no checks" when empty.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = [
+            (self.down, "down"),
+            (self.degraded, "degraded"),
+            (self.unknown, "unknown"),
+            (self.up, "up"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+        if parts.is_empty() {
+            "no checks".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     fn add(&mut self, s: Status) {
         match s {
             Status::Up => self.up += 1,
@@ -302,6 +323,7 @@ impl Api {
             }
             Request::CheckNow { id } => json(self.check_now(&id).await?),
             Request::Stats => json(self.stats()),
+            Request::CheckAll => json(self.check_all().await),
             Request::About => json(self.about()),
             Request::Estate => json(self.estate().await?),
             Request::CreateEstate => json(self.create_estate().await?),
@@ -328,10 +350,30 @@ impl Api {
                 };
                 json(self.edit(edit).await?)
             }
-            Request::RemoveEnvironment { revision, id } => {
-                json(self.edit(move |e| e.remove_environment(&revision, &id)).await?)
-            }
+            Request::RemoveEnvironment { revision, id } => json(
+                self.edit(move |e| e.remove_environment(&revision, &id))
+                    .await?,
+            ),
         }
+    }
+
+    pub async fn check_all(&self) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for r in self.engine.check_all_now().await {
+            counts.add(r.status);
+        }
+        counts
+    }
+
+    /// The worst confirmed status and the count of each, for a tray icon or a title.
+    pub fn summary(&self) -> (Status, StatusCounts) {
+        let mut counts = StatusCounts::default();
+        let mut worst = Status::Up;
+        for v in self.engine.views() {
+            counts.add(v.status);
+            worst = worst.max(v.status);
+        }
+        (worst, counts)
     }
 
     pub fn about(&self) -> About {
@@ -590,7 +632,10 @@ where
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(Into::into),
-        Err(e) => Err(ApiError::new("internal", format!("a file task failed: {e}"))),
+        Err(e) => Err(ApiError::new(
+            "internal",
+            format!("a file task failed: {e}"),
+        )),
     }
 }
 

@@ -349,6 +349,21 @@ impl Engine {
         Ok(self.run_check(check).await)
     }
 
+    /// Run every enabled check now ("check all now"), within the usual concurrency limits.
+    pub async fn check_all_now(&self) -> Vec<CheckResult> {
+        let config = self.config();
+        let runs = config
+            .check
+            .iter()
+            .filter(|c| c.common.enabled)
+            .map(|c| self.run_check(c));
+        futures::future::join_all(runs)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     async fn record(&self, check: &Check, results: &[CheckResult]) {
         // A disabled check may be run by hand, but it is not watched: nothing is recorded.
         if !check.common.enabled {

@@ -12,7 +12,7 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Val
 use ts_rs::TS;
 
 use crate::config::{
-    Check, CheckSpec, Config, ConfigError, Environment, HealthFormat, HttpMethod, is_slug,
+    is_slug, Check, CheckSpec, Config, ConfigError, Environment, HealthFormat, HttpMethod,
 };
 
 /// The estate as the settings forms see it.
@@ -506,9 +506,7 @@ impl EstateFileEditor {
             }
         };
         if let Some(old) = original_id.filter(|old| *old != id) {
-            let checks = doc
-                .get_mut("check")
-                .and_then(Item::as_array_of_tables_mut);
+            let checks = doc.get_mut("check").and_then(Item::as_array_of_tables_mut);
             for t in checks.into_iter().flat_map(|c| c.iter_mut()) {
                 if t.get("environment").and_then(Item::as_str) == Some(old) {
                     set_value(t, "environment", Some(Value::from(id)));

@@ -12,4 +12,5 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod time_fmt;
+pub mod toast;
 pub mod watch;

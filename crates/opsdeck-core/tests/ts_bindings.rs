@@ -15,6 +15,7 @@ fn export_all(dir: &Path) {
     api::Stats::export_all_to(dir).expect("export");
     api::ApiError::export_all_to(dir).expect("export");
     api::About::export_all_to(dir).expect("export");
+    opsdeck_core::toast::DesktopPreferences::export_all_to(dir).expect("export");
     opsdeck_core::estate::EstateFile::export_all_to(dir).expect("export");
     engine::Event::export_all_to(dir).expect("export");
     status::CheckResult::export_all_to(dir).expect("export");

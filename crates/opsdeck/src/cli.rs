@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use opsdeck_core::api::Api;
 use opsdeck_core::config::Config;
 use opsdeck_core::engine;
 use opsdeck_core::secret::{Keychain, SecretError, SecretSource};

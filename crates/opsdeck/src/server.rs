@@ -90,11 +90,7 @@ fn is_loopback_host(host: &str) -> bool {
 }
 
 fn refuse(status: StatusCode, code: &str, message: String) -> Response {
-    (
-        status,
-        Json(ApiError::new(code, message)),
-    )
-        .into_response()
+    (status, Json(ApiError::new(code, message))).into_response()
 }
 
 /// Refuse requests a browser could be tricked into sending: to a loopback-bound server under a

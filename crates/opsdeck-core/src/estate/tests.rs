@@ -55,12 +55,21 @@ fn editing_a_check_keeps_comments_and_other_keys_and_writes_no_defaults() {
     assert!(text.contains("# Our estate"), "{text}");
     assert!(text.contains("# the one that matters"), "{text}");
     assert!(text.contains("# keep headers"), "{text}");
-    assert!(text.contains(r#"headers = { "X-Probe" = "opsdeck" }"#), "{text}");
+    assert!(
+        text.contains(r#"headers = { "X-Probe" = "opsdeck" }"#),
+        "{text}"
+    );
     assert!(text.contains(r#"name = "ERP REST API""#), "{text}");
     assert!(text.contains(r#"interval = "1m""#), "{text}");
     assert!(text.contains(r#"tags = ["erp"]"#), "{text}");
-    assert!(text.contains(r#"password = { secret = "erp-api-password" }"#), "{text}");
-    assert!(!text.contains("timeout"), "defaults are not written: {text}");
+    assert!(
+        text.contains(r#"password = { secret = "erp-api-password" }"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("timeout"),
+        "defaults are not written: {text}"
+    );
     assert!(!text.contains("method"), "defaults are not written: {text}");
     let again = e.read().unwrap();
     assert_eq!(again.checks[0].name, "ERP REST API");
@@ -90,8 +99,7 @@ fn invalid_edits_report_the_field_and_write_nothing() {
     let before = file_text(&e);
     let mut form = estate.checks[0].clone();
     form.interval = "every now and then".into();
-    let Err(EstateError::Invalid(fields)) =
-        e.save_check(&estate.revision, Some("erp-api"), &form)
+    let Err(EstateError::Invalid(fields)) = e.save_check(&estate.revision, Some("erp-api"), &form)
     else {
         panic!("expected field errors");
     };
@@ -100,8 +108,7 @@ fn invalid_edits_report_the_field_and_write_nothing() {
 
     let mut form = estate.checks[0].clone();
     form.environment = "prod".into();
-    let Err(EstateError::Invalid(fields)) =
-        e.save_check(&estate.revision, Some("erp-api"), &form)
+    let Err(EstateError::Invalid(fields)) = e.save_check(&estate.revision, Some("erp-api"), &form)
     else {
         panic!("expected field errors");
     };

@@ -1,0 +1,145 @@
+//! The IPC surface of the desktop shell, through tauri's mock runtime with the app's real
+//! configuration and capabilities: what the web view may call, and what it gets back.
+
+use std::sync::Arc;
+
+use opsdeck_core::config::Config;
+use opsdeck_core::engine::Engine;
+use opsdeck_core::secret::ExplicitSecrets;
+use opsdeck_core::store::Store;
+use serde_json::{json, Value};
+use tauri::test::{mock_builder, MockRuntime};
+use tauri::webview::InvokeRequest;
+use tauri::Manager;
+
+use super::*;
+
+const ESTATE: &str = r#"
+[[environment]]
+id = "live"
+name = "Live"
+
+[[check]]
+id = "erp-api"
+name = "ERP API"
+type = "http"
+environment = "live"
+url = "http://127.0.0.1:9/HealthCheck"
+"#;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::parse(ESTATE, "test").unwrap();
+    let db = dir.path().join("history.sqlite");
+    let engine = tauri::async_runtime::block_on(async {
+        let store = Store::open(&db).await.unwrap();
+        Engine::new(config, store, Arc::new(ExplicitSecrets::default()))
+            .await
+            .unwrap()
+    });
+    let app = with_commands(mock_builder())
+        .build(tauri::generate_context!())
+        .unwrap();
+    app.manage(Api::new(engine));
+    app.manage(Arc::new(Preferences::load(dir.path().to_path_buf())));
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        _app: app,
+        webview,
+    }
+}
+
+fn invoke(f: &Fixture, cmd: &str, body: Value) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        &f.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            // The origin the app's own pages have on Linux and macOS.
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn rpc_answers_the_overview_from_the_engine() {
+    let f = fixture();
+    let overview = invoke(&f, "rpc", json!({ "request": { "method": "overview" } })).unwrap();
+    assert_eq!(overview["environments"][0]["name"], "Live");
+    assert_eq!(overview["environments"][0]["checks"][0]["id"], "erp-api");
+}
+
+#[test]
+fn rpc_errors_carry_the_api_error_code() {
+    let f = fixture();
+    let err = invoke(
+        &f,
+        "rpc",
+        json!({ "request": { "method": "check_detail", "params": { "id": "nope" } } }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "not_found", "{err}");
+}
+
+#[test]
+fn preferences_round_trip_and_persist() {
+    let f = fixture();
+    let prefs = invoke(&f, "desktop_preferences", json!({})).unwrap();
+    assert_eq!(prefs["notifications"], true);
+    assert_eq!(prefs["muted_until"], Value::Null);
+    let saved = invoke(
+        &f,
+        "set_desktop_preferences",
+        json!({ "preferences": { "start_with_os": false, "notifications": false, "muted_until": "2099-01-01T00:00:00Z" } }),
+    )
+    .unwrap();
+    assert_eq!(saved["notifications"], false);
+    let again = invoke(&f, "desktop_preferences", json!({})).unwrap();
+    assert_eq!(again["muted_until"], "2099-01-01T00:00:00Z");
+    let on_disk = DesktopPreferences::load(f._dir.path());
+    assert!(!on_disk.notifications);
+}
+
+#[test]
+fn the_capability_refuses_what_the_ui_does_not_use() {
+    let f = fixture();
+    // Plugin APIs are not granted to the web view: notifications are raised by the shell.
+    let err = invoke(
+        &f,
+        "plugin:notification|notify",
+        json!({ "options": { "title": "x" } }),
+    );
+    assert!(err.is_err(), "{err:?}");
+}
+
+#[test]
+fn a_remote_page_in_the_window_cannot_call_the_engine() {
+    let f = fixture();
+    let err = tauri::test::get_ipc_response(
+        &f.webview,
+        InvokeRequest {
+            cmd: "rpc".into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "https://attacker.example/".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(json!({ "request": { "method": "overview" } })),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    );
+    assert!(err.is_err());
+}
