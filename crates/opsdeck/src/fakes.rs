@@ -48,6 +48,8 @@ pub enum Behaviour {
 struct Fleet {
     services: Vec<(String, Behaviour)>,
     hits: Vec<AtomicU64>,
+    /// Behaviours set at run time through `PUT /svc/{name}/behaviour`.
+    overrides: std::sync::Mutex<std::collections::HashMap<String, Behaviour>>,
 }
 
 /// A running set of fake services on one local port.
@@ -64,9 +66,14 @@ impl FakeServer {
         ip: std::net::IpAddr,
     ) -> std::io::Result<FakeServer> {
         let hits = services.iter().map(|_| AtomicU64::new(0)).collect();
-        let fleet = Arc::new(Fleet { services, hits });
+        let fleet = Arc::new(Fleet {
+            services,
+            hits,
+            overrides: Default::default(),
+        });
         let app = Router::new()
             .route("/svc/{name}/HealthCheck", get(health))
+            .route("/svc/{name}/behaviour", axum::routing::put(set_behaviour))
             .with_state(fleet);
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await?;
         let addr = listener.local_addr()?;
@@ -140,12 +147,53 @@ fn no_cache(mut r: Response) -> Response {
     r
 }
 
+/// Change how a service answers, so a demo (or a test driving one) can break and mend a
+/// service live: body `healthy`, `degraded`, `unhealthy` or `reset` (back to its own behaviour).
+async fn set_behaviour(
+    State(fleet): State<Arc<Fleet>>,
+    Path(name): Path<String>,
+    body: String,
+) -> Response {
+    if !fleet.services.iter().any(|(n, _)| *n == name) {
+        return (StatusCode::NOT_FOUND, "no such service").into_response();
+    }
+    let behaviour = match body.trim() {
+        "healthy" => Behaviour::HealthyText,
+        "degraded" => Behaviour::Degraded {
+            entry: "database",
+            description: "Query time above 500 ms",
+        },
+        "unhealthy" => Behaviour::Unhealthy {
+            entry: "database",
+            exception: "Connection refused (set by hand)",
+        },
+        "reset" => {
+            lock(&fleet.overrides).remove(&name);
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("unknown behaviour `{other}`; use healthy, degraded, unhealthy or reset"),
+            )
+                .into_response();
+        }
+    };
+    lock(&fleet.overrides).insert(name, behaviour);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 async fn health(State(fleet): State<Arc<Fleet>>, Path(name): Path<String>) -> Response {
     let Some(index) = fleet.services.iter().position(|(n, _)| *n == name) else {
         return (StatusCode::NOT_FOUND, "no such service").into_response();
     };
     let hit = fleet.hits[index].fetch_add(1, Ordering::Relaxed);
-    match &fleet.services[index].1 {
+    let overridden = lock(&fleet.overrides).get(&name).cloned();
+    match overridden.as_ref().unwrap_or(&fleet.services[index].1) {
         Behaviour::HealthyText => text(StatusCode::OK, "Healthy"),
         Behaviour::UnhealthyText => text(StatusCode::SERVICE_UNAVAILABLE, "Unhealthy"),
         Behaviour::HealthyJson { entries } => {
@@ -220,5 +268,28 @@ mod tests {
     fn timespans_look_like_dotnet() {
         assert_eq!(timespan(12), "00:00:00.0120000");
         assert_eq!(timespan(61_500), "00:01:01.5000000");
+    }
+
+    #[tokio::test]
+    async fn a_service_can_be_broken_and_mended_live() {
+        let fake = FakeServer::start(
+            vec![("erp".into(), Behaviour::HealthyText)],
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        )
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let status = |url: String| {
+            let client = client.clone();
+            async move { client.get(url).send().await.unwrap().status().as_u16() }
+        };
+        let control = format!("http://{}/svc/erp/behaviour", fake.addr);
+        assert_eq!(status(fake.url("erp")).await, 200);
+        let put = |body: &'static str| client.put(&control).body(body).send();
+        assert_eq!(put("unhealthy").await.unwrap().status().as_u16(), 204);
+        assert_eq!(status(fake.url("erp")).await, 503);
+        assert_eq!(put("sideways").await.unwrap().status().as_u16(), 400);
+        assert_eq!(put("reset").await.unwrap().status().as_u16(), 204);
+        assert_eq!(status(fake.url("erp")).await, 200);
     }
 }
