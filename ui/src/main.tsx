@@ -12,3 +12,20 @@ createRoot(root).render(
     <App backend={createBackend()} />
   </StrictMode>,
 );
+
+registerServiceWorker();
+
+/**
+ * The service worker is for the console in a browser only. The desktop shell loads the UI
+ * from its own protocol (detected as `createBackend` does, by the shell's injected global),
+ * and development builds must always reach the Vite server, never a cached copy.
+ */
+function registerServiceWorker() {
+  if (!import.meta.env.PROD) return;
+  if ("__TAURI_INTERNALS__" in window) return;
+  if (!/^https?:$/.test(window.location.protocol) || !("serviceWorker" in navigator)) return;
+  window.addEventListener("load", () => {
+    // Without it the console works as before, just not offline.
+    navigator.serviceWorker.register("./sw.js").catch(() => undefined);
+  });
+}

@@ -59,6 +59,46 @@ describe("HTTP backend calls", () => {
     expect(error).toMatchObject({ code: "not_found", message: "no check `nope`", status: 404 });
   });
 
+  it("keeps the field errors of an invalid_request", async () => {
+    const body = {
+      code: "invalid_request",
+      message: "The check has problems",
+      fields: [
+        { field: "url", message: "Enter a URL starting with http:// or https://" },
+        { field: "", message: "Nothing was saved" },
+      ],
+    };
+    const fetch = vi.fn<typeof globalThis.fetch>().mockResolvedValue(jsonResponse(body, 400, "Bad Request"));
+    const backend = createHttpBackend({ fetch });
+
+    const error = await backend.call({ method: "estate" }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "invalid_request", status: 400, fields: body.fields });
+  });
+
+  it("has no field errors when the server sends none, or malformed ones", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValueOnce(jsonResponse({ code: "conflict", message: "changed on disk" }, 409))
+      .mockResolvedValueOnce(
+        jsonResponse(
+          {
+            code: "invalid_request",
+            message: "bad",
+            fields: [{ field: "url" }, "x", { field: "id", message: "taken" }],
+          },
+          400,
+        ),
+      );
+    const backend = createHttpBackend({ fetch });
+
+    await expect(backend.call({ method: "estate" })).rejects.toMatchObject({ code: "conflict", fields: [] });
+    await expect(backend.call({ method: "estate" })).rejects.toMatchObject({
+      fields: [{ field: "id", message: "taken" }],
+    });
+  });
+
   it("maps an error without an ApiError body to http_error", async () => {
     const fetch = vi
       .fn<typeof globalThis.fetch>()

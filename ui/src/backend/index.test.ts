@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Event } from "../bindings/Event";
-import { createBackend, sharedEvents, type Backend } from "./index";
+import type { CheckForm } from "../bindings/CheckForm";
+import type { Request } from "../bindings/Request";
+import { api, createBackend, sharedEvents, type Backend } from "./index";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) as unknown }));
@@ -34,6 +36,69 @@ describe("createBackend", () => {
     expect(fetch).toHaveBeenCalledWith("api/rpc", expect.objectContaining({ method: "POST" }));
     expect(invoke).not.toHaveBeenCalled();
   });
+
+  it("offers desktop controls only inside the desktop shell", () => {
+    expect(createBackend().desktop).toBeUndefined();
+    window.__TAURI_INTERNALS__ = {};
+    expect(createBackend().desktop).toBeDefined();
+  });
+});
+
+describe("api", () => {
+  const form: CheckForm = {
+    id: "web",
+    type: "http",
+    name: "Website",
+    environment: "prod",
+    tags: [],
+    interval: "",
+    timeout: "",
+    enabled: true,
+    url: "https://www.example.test/",
+    method: "GET",
+    expected_status: [],
+    body_contains: "",
+    format: "auto",
+    username: "",
+    password: "",
+    bearer_token: "",
+    tls_insecure: false,
+    ca_file: "",
+    other_keys: [],
+  };
+
+  it("sends the settings methods with their params", async () => {
+    const sent: Request[] = [];
+    const backend: Backend = {
+      call: <T,>(req: Request) => {
+        sent.push(req);
+        return Promise.resolve({} as T);
+      },
+      subscribe: () => () => undefined,
+    };
+    const client = api(backend);
+
+    await client.about();
+    await client.estate();
+    await client.createEstate();
+    await client.saveCheck("r1", null, form);
+    await client.removeCheck("r2", "web");
+    await client.saveEnvironment("r3", "prod", { id: "live", name: "Live", order: 1 });
+    await client.removeEnvironment("r4", "live");
+
+    expect(sent).toEqual([
+      { method: "about" },
+      { method: "estate" },
+      { method: "create_estate" },
+      { method: "save_check", params: { revision: "r1", original_id: null, check: form } },
+      { method: "remove_check", params: { revision: "r2", id: "web" } },
+      {
+        method: "save_environment",
+        params: { revision: "r3", original_id: "prod", environment: { id: "live", name: "Live", order: 1 } },
+      },
+      { method: "remove_environment", params: { revision: "r4", id: "live" } },
+    ]);
+  });
 });
 
 describe("sharedEvents", () => {
@@ -47,6 +112,7 @@ describe("sharedEvents", () => {
     });
     const inner: Backend = { call: () => Promise.reject(new Error("unused")), subscribe };
     const shared = sharedEvents(inner);
+    expect(shared.desktop).toBeUndefined();
     const a = vi.fn();
     const b = vi.fn();
     const bLive = vi.fn();
@@ -64,5 +130,19 @@ describe("sharedEvents", () => {
     expect(close).not.toHaveBeenCalled();
     stopB();
     expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the desktop controls of the transport", () => {
+    const desktop = {
+      preferences: vi.fn(),
+      setPreferences: vi.fn(),
+      restart: vi.fn(),
+    };
+    const inner: Backend = {
+      call: () => Promise.reject(new Error("unused")),
+      subscribe: () => () => undefined,
+      desktop,
+    };
+    expect(sharedEvents(inner).desktop).toBe(desktop);
   });
 });

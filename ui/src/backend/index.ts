@@ -1,8 +1,13 @@
 // The one way the UI talks to the engine. Two transports implement it: HTTP (`opsdeck serve`)
 // and the desktop shell (Tauri). Nothing outside this folder knows which one is in use.
 
+import type { About } from "../bindings/About";
 import type { CheckDetail } from "../bindings/CheckDetail";
+import type { CheckForm } from "../bindings/CheckForm";
 import type { CheckResult } from "../bindings/CheckResult";
+import type { DesktopPreferences } from "../bindings/DesktopPreferences";
+import type { EnvironmentForm } from "../bindings/EnvironmentForm";
+import type { EstateFile } from "../bindings/EstateFile";
 import type { Event } from "../bindings/Event";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
@@ -23,6 +28,17 @@ export interface Backend {
    * the event stream is currently connected; after a reconnect, events may have been missed.
    */
   subscribe(onEvent: (event: Event) => void, onLive?: (live: boolean) => void): () => void;
+  /** What only the desktop shell can do; absent in a browser. */
+  desktop?: DesktopControls;
+}
+
+/** The desktop app's own settings, kept by the shell rather than the engine. */
+export interface DesktopControls {
+  preferences(): Promise<DesktopPreferences>;
+  /** Stores the preferences and resolves with what the shell actually applied. */
+  setPreferences(preferences: DesktopPreferences): Promise<DesktopPreferences>;
+  /** Restarts the app, e.g. to leave the demo once a config file exists. */
+  restart(): Promise<void>;
 }
 
 /** The result type of each method. */
@@ -33,6 +49,13 @@ export interface Results {
   transitions: Transition[];
   check_now: CheckResult[];
   stats: Stats;
+  about: About;
+  estate: EstateFile;
+  create_estate: EstateFile;
+  save_check: EstateFile;
+  remove_check: EstateFile;
+  save_environment: EstateFile;
+  remove_environment: EstateFile;
 }
 
 export type Method = Request["method"];
@@ -56,8 +79,26 @@ export function api(backend: Backend) {
       request(backend, { method: "transitions", params: { id, limit } }),
     checkNow: (id: string) => request(backend, { method: "check_now", params: { id } }),
     stats: () => request(backend, { method: "stats" }),
+    about: () => request(backend, { method: "about" }),
+    estate: () => request(backend, { method: "estate" }),
+    createEstate: () => request(backend, { method: "create_estate" }),
+    /** `originalId` null adds the check; otherwise replaces the check that had that id. */
+    saveCheck: (revision: string, originalId: string | null, check: CheckForm) =>
+      request(backend, { method: "save_check", params: { revision, original_id: originalId, check } }),
+    removeCheck: (revision: string, id: string) =>
+      request(backend, { method: "remove_check", params: { revision, id } }),
+    saveEnvironment: (revision: string, originalId: string | null, environment: EnvironmentForm) =>
+      request(backend, {
+        method: "save_environment",
+        params: { revision, original_id: originalId, environment },
+      }),
+    removeEnvironment: (revision: string, id: string) =>
+      request(backend, { method: "remove_environment", params: { revision, id } }),
   };
 }
+
+/** The typed helpers of one backend. */
+export type Api = ReturnType<typeof api>;
 
 declare global {
   interface Window {
@@ -86,6 +127,7 @@ export function sharedEvents(inner: Backend): Backend {
 
   return {
     call: <T>(req: Request) => inner.call<T>(req),
+    ...(inner.desktop ? { desktop: inner.desktop } : {}),
     subscribe(onEvent, onLive) {
       const listener: Listener = { onEvent, onLive };
       listeners.add(listener);

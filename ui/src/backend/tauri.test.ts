@@ -49,12 +49,55 @@ describe("Tauri backend", () => {
     expect(error).toMatchObject({ code: "not_found", message: "no check `x`" });
   });
 
+  it("keeps the field errors of a rejected ApiError", async () => {
+    const fields = [{ field: "interval", message: "Use a duration such as 30s or 2m" }];
+    invoke.mockRejectedValue({ code: "invalid_request", message: "The check has problems", fields });
+
+    const error = await createTauriBackend()
+      .call({ method: "remove_check", params: { revision: "r1", id: "web" } })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "invalid_request", fields });
+  });
+
   it("turns a plain string rejection into an internal error", async () => {
     invoke.mockRejectedValue("command rpc not found");
     await expect(createTauriBackend().call({ method: "stats" })).rejects.toMatchObject({
       code: "internal",
       message: "command rpc not found",
     });
+  });
+
+  it("reads and stores the desktop preferences and restarts through the shell", async () => {
+    const prefs = { start_with_os: true, notifications: false, muted_until: null };
+    const desktop = createTauriBackend().desktop!;
+
+    invoke.mockResolvedValueOnce(prefs);
+    expect(await desktop.preferences()).toEqual(prefs);
+    expect(invoke).toHaveBeenLastCalledWith("desktop_preferences");
+
+    invoke.mockResolvedValueOnce({ ...prefs, notifications: true });
+    expect(await desktop.setPreferences({ ...prefs, notifications: true })).toEqual({
+      ...prefs,
+      notifications: true,
+    });
+    expect(invoke).toHaveBeenLastCalledWith("set_desktop_preferences", {
+      preferences: { ...prefs, notifications: true },
+    });
+
+    invoke.mockResolvedValueOnce(undefined);
+    await desktop.restart();
+    expect(invoke).toHaveBeenLastCalledWith("restart");
+  });
+
+  it("rejects a failed desktop command with a BackendError", async () => {
+    invoke.mockRejectedValue("command set_desktop_preferences not found");
+    const error = await createTauriBackend()
+      .desktop!.setPreferences({ start_with_os: false, notifications: true, muted_until: null })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "internal", message: "command set_desktop_preferences not found" });
   });
 
   it("listens to engine events and stops listening on unsubscribe", async () => {

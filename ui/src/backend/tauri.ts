@@ -1,8 +1,10 @@
-// Desktop transport: the shell exposes one command, `rpc`, and emits every engine event
-// as `opsdeck://event`.
+// Desktop transport: the shell exposes one command, `rpc`, for the engine, and emits every
+// engine event as `opsdeck://event`. Its own settings (sign-in start, notifications) and
+// restarting are separate commands, because the engine knows nothing about them.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { Event } from "../bindings/Event";
 import type { Request } from "../bindings/Request";
 import { toBackendError } from "./errors";
@@ -10,15 +12,24 @@ import type { Backend } from "./index";
 
 export const EVENT_NAME = "opsdeck://event";
 
+async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await (args === undefined ? invoke<T>(name) : invoke<T>(name, args));
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
 export function createTauriBackend(): Backend {
   return {
-    async call<T>(request: Request): Promise<T> {
-      try {
-        return await invoke<T>("rpc", { request });
-      } catch (e) {
-        throw toBackendError(e);
-      }
+    desktop: {
+      preferences: () => command<DesktopPreferences>("desktop_preferences"),
+      setPreferences: (preferences) =>
+        command<DesktopPreferences>("set_desktop_preferences", { preferences }),
+      restart: () => command<void>("restart"),
     },
+
+    call: <T>(request: Request) => command<T>("rpc", { request }),
 
     subscribe(onEvent, onLive) {
       let unlisten: UnlistenFn | null = null;

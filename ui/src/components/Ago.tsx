@@ -1,4 +1,4 @@
-import { useNow } from "../lib/clock";
+import { useTicking } from "../lib/clock";
 import { formatDateTime, formatSpan, parseTime } from "../lib/format";
 
 const agoText = (span: string) => `${span} ago`;
@@ -16,12 +16,12 @@ export function Ago({
   text?: (span: string) => string;
   empty?: string;
 }) {
-  const now = useNow();
   const t = parseTime(iso);
-  if (iso === null || t === null) return <span className="muted">{empty}</span>;
+  const span = useTicking((now) => (t === null ? null : formatSpan((now - t) / 1000)));
+  if (iso === null || span === null) return <span className="muted">{empty}</span>;
   return (
     <time dateTime={iso} title={formatDateTime(iso)}>
-      {text(formatSpan((now - t) / 1000))}
+      {text(span)}
     </time>
   );
 }

@@ -34,3 +34,11 @@ const snapshot = () => {
 export function useNow(): number {
   return useSyncExternalStore(subscribe, snapshot);
 }
+
+/**
+ * A value derived from the current time, re-rendering only when it changes: "5 min ago"
+ * re-renders once a minute, not every second. `derive` must return a primitive.
+ */
+export function useTicking<T extends string | number | boolean | null>(derive: (now: number) => T): T {
+  return useSyncExternalStore(subscribe, () => derive(snapshot()));
+}

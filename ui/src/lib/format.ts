@@ -1,6 +1,7 @@
 // Display formatting. Dates are en-GB in the viewer's time zone.
 
 const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium" });
+const clockTime = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const timeOnly = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
 const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
 const monthYear = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric" });
@@ -17,6 +18,11 @@ export function parseTime(iso: string | null | undefined): number | null {
 export function formatDateTime(iso: string | null | undefined): string {
   const t = parseTime(iso);
   return t === null ? "—" : dateTime.format(t);
+}
+
+/** "14:03:07" */
+export function formatClockTime(ms: number): string {
+  return clockTime.format(ms);
 }
 
 /** Axis label for a chart spanning `spanMs`. */

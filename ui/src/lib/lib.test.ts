@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { check, overview } from "../test/fixtures";
 import { formatAgo, formatDateTime, formatLatency, formatSpan, formatUptime } from "./format";
-import { applyResult, filterEnvironments } from "./overview";
+import { applyResult, filterEnvironments, sortWorstFirst } from "./overview";
 import { parseHash, checkHref } from "./route";
+import { readStored, writeStored } from "./storage";
 
 describe("applyResult", () => {
   it("replaces the check and recomputes counts and statuses, keeping order", () => {
@@ -38,12 +39,61 @@ describe("filterEnvironments", () => {
     expect(envs[0]?.checks.map((c) => c.id)).toEqual(["payments-api"]);
   });
 
+  it("matches URLs and environment names, every word somewhere", () => {
+    const ids = (q: string) =>
+      filterEnvironments(overview().environments, q, false).flatMap((e) => e.checks.map((c) => c.id));
+    expect(ids("https://www.example.test")).toEqual(["web"]);
+    expect(ids("Production site")).toEqual(["web"]);
+    expect(ids("staging")).toEqual(["search", "auth"]);
+  });
+
+  it("keeps untouched environments identical across a live update, so they do not re-render", () => {
+    const before = overview();
+    const first = filterEnvironments(before.environments, "a", false);
+    const after = applyResult(
+      before,
+      check({
+        id: "web",
+        name: "Website",
+        target: "https://www.example.test/",
+        checked_at: new Date().toISOString(),
+      }),
+    )!;
+    const second = filterEnvironments(after.environments, "a", false);
+    expect(second[1]).toBe(first[1]); // staging: not touched
+    expect(second[0]).not.toBe(first[0]); // production: has the new result
+    expect(second[0]?.checks.map((c) => c.id)).toEqual(["payments-api", "web"]);
+  });
+
   it("counts an unconfirmed failure as a problem", () => {
     const o = overview();
     const web = o.environments[0]!.checks[1]!;
     o.environments[0]!.checks[1] = { ...web, last_status: "down" };
     const ids = filterEnvironments(o.environments, "", true).flatMap((e) => e.checks.map((c) => c.id));
     expect(ids).toEqual(["payments-api", "web", "search"]);
+  });
+});
+
+describe("sortWorstFirst", () => {
+  it("keeps an ordered list as it is and moves a worse environment up, stably", () => {
+    const envs = overview().environments;
+    expect(sortWorstFirst(envs)).toBe(envs);
+    const [prod, staging] = envs as [(typeof envs)[0], (typeof envs)[0]];
+    const healed = { ...prod, status: "up" as const };
+    const other = { ...staging, id: "other", status: "degraded" as const };
+    expect(sortWorstFirst([healed, staging, other]).map((e) => e.id)).toEqual(["staging", "other", "prod"]);
+  });
+});
+
+describe("storage", () => {
+  it("reads back what it wrote and ignores what does not fit", () => {
+    const isNumber = (v: unknown): v is number => typeof v === "number";
+    writeStored("local", "k", 3);
+    expect(readStored("local", "k", isNumber)).toBe(3);
+    window.localStorage.setItem("k", "not json");
+    expect(readStored("local", "k", isNumber)).toBeUndefined();
+    writeStored("session", "k", "three");
+    expect(readStored("session", "k", isNumber)).toBeUndefined();
   });
 });
 
@@ -75,5 +125,7 @@ describe("route", () => {
     expect(parseHash("")).toEqual({ view: "overview" });
     expect(parseHash("#/")).toEqual({ view: "overview" });
     expect(parseHash("#/check/%E0%A4%A")).toEqual({ view: "overview" });
+    expect(parseHash("#/settings")).toEqual({ view: "settings" });
+    expect(parseHash("#/settingsx")).toEqual({ view: "overview" });
   });
 });

@@ -4,12 +4,24 @@ import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import { applyResult } from "./overview";
 
+/**
+ * The event stream: not connected yet (`connecting`), connected (`live`), or dropped after
+ * having been connected (`lost`), in which case the transport is reconnecting.
+ */
+export type Connection = "connecting" | "live" | "lost";
+
 export interface LiveOverview {
   overview: Overview | null;
   /** The last fetch failed; `overview` still holds the previous data, if any. */
   error: BackendError | null;
   /** The event stream is connected. */
   live: boolean;
+  connection: Connection;
+  /**
+   * When data last arrived from the engine (ms), as of the last fetch or the moment the
+   * stream dropped; not refreshed on every event, so that events do not re-render the page.
+   */
+  lastDataAt: number | null;
   reload: () => void;
 }
 
@@ -26,7 +38,8 @@ const POLL_MS = 5 * 60_000;
 export function useLiveOverview(backend: Backend): LiveOverview {
   const [overview, setOverview] = useState<Overview | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
-  const [live, setLive] = useState(false);
+  const [connection, setConnection] = useState<Connection>("connecting");
+  const [lastDataAt, setLastDataAt] = useState<number | null>(null);
   const reloadRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
@@ -39,6 +52,10 @@ export function useLiveOverview(backend: Backend): LiveOverview {
     let refetchTimer: ReturnType<typeof setTimeout> | null = null;
     let wasLive = false;
     let missed = false;
+    let receivedAt: number | null = null;
+    const received = () => {
+      receivedAt = Date.now();
+    };
 
     const publish = (next: Overview) => {
       current = next;
@@ -54,6 +71,8 @@ export function useLiveOverview(backend: Backend): LiveOverview {
           let next = fresh;
           for (const check of inFlight ?? []) next = applyResult(next, check) ?? next;
           inFlight = null;
+          received();
+          setLastDataAt(receivedAt);
           publish(next);
           setError(null);
         },
@@ -78,6 +97,7 @@ export function useLiveOverview(backend: Backend): LiveOverview {
 
     const unsubscribe = backend.subscribe(
       (event) => {
+        received();
         switch (event.kind) {
           case "result": {
             inFlight?.push(event.check);
@@ -94,8 +114,12 @@ export function useLiveOverview(backend: Backend): LiveOverview {
         }
       },
       (isLive) => {
-        setLive(isLive);
-        if (!isLive && wasLive) missed = true;
+        if (disposed) return;
+        if (!isLive && wasLive) {
+          missed = true;
+          setLastDataAt(receivedAt);
+        }
+        setConnection(isLive ? "live" : wasLive ? "lost" : "connecting");
         if (isLive) {
           wasLive = true;
           if (missed) {
@@ -116,5 +140,5 @@ export function useLiveOverview(backend: Backend): LiveOverview {
   }, [backend]);
 
   const reload = useCallback(() => reloadRef.current(), []);
-  return { overview, error, live, reload };
+  return { overview, error, live: connection === "live", connection, lastDataAt, reload };
 }

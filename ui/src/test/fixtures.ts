@@ -4,7 +4,7 @@ import type { CheckView } from "../bindings/CheckView";
 import type { Event } from "../bindings/Event";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
-import { countStatuses, worst } from "../lib/status";
+import { countStatuses, STATUS_RANK, worst } from "../lib/status";
 
 export const NOW = Date.parse("2025-06-01T12:00:00Z");
 const iso = (msAgo: number) => new Date(NOW - msAgo).toISOString();
@@ -78,8 +78,13 @@ export function detail(c: CheckView): CheckDetail {
 export class FakeBackend implements Backend {
   calls: Request[] = [];
   private listeners = new Set<(e: Event) => void>();
+  private liveListeners = new Set<(live: boolean) => void>();
 
-  constructor(private readonly handlers: Partial<Record<Request["method"], (req: Request) => unknown>>) {}
+  constructor(
+    private readonly handlers: Partial<Record<Request["method"], (req: Request) => unknown>>,
+    /** Whether the event stream connects at once; otherwise it waits for `setLive(true)`. */
+    private readonly connects = true,
+  ) {}
 
   call<T>(request: Request): Promise<T> {
     this.calls.push(request);
@@ -94,15 +99,66 @@ export class FakeBackend implements Backend {
 
   subscribe(onEvent: (e: Event) => void, onLive?: (live: boolean) => void): () => void {
     this.listeners.add(onEvent);
-    onLive?.(true);
-    return () => this.listeners.delete(onEvent);
+    if (onLive) this.liveListeners.add(onLive);
+    if (this.connects) onLive?.(true);
+    return () => {
+      this.listeners.delete(onEvent);
+      if (onLive) this.liveListeners.delete(onLive);
+    };
   }
 
   emit(event: Event) {
     for (const l of this.listeners) l(event);
   }
 
+  /** The event stream drops (`false`) or comes back (`true`). */
+  setLive(live: boolean) {
+    for (const l of this.liveListeners) l(live);
+  }
+
   count(method: Request["method"]): number {
     return this.calls.filter((c) => c.method === method).length;
   }
+}
+
+/** `size` checks spread over environments of 100, a few of them down or degraded. */
+export function bigOverview(size: number): Overview {
+  const environments: Overview["environments"] = [];
+  const uptime: Overview["uptime_24h"] = {};
+  for (let start = 0; start < size; start += 100) {
+    const envId = `env-${start / 100}`;
+    const checks: CheckView[] = [];
+    for (let i = start; i < Math.min(size, start + 100); i++) {
+      const status = i % 97 === 0 ? "down" : i % 31 === 0 ? "degraded" : "up";
+      checks.push(
+        check({
+          id: `svc-${i}`,
+          name: `Service ${i}`,
+          environment: envId,
+          status,
+          tags: [`team-${i % 7}`],
+          message: status === "up" ? "Healthy" : "HTTP 503 Service Unavailable",
+        }),
+      );
+      uptime[`svc-${i}`] = 1;
+    }
+    checks.sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
+    environments.push({
+      id: envId,
+      name: `Environment ${start / 100}`,
+      status: worst(checks.map((c) => c.status)),
+      counts: countStatuses(checks),
+      checks,
+    });
+  }
+  environments.sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
+  const all = environments.flatMap((e) => e.checks);
+  return {
+    generated_at: iso(0),
+    status: worst(all.map((c) => c.status)),
+    counts: countStatuses(all),
+    environments,
+    uptime_24h: uptime,
+    config: { path: "opsdeck.toml", error: null },
+  };
 }

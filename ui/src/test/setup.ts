@@ -7,4 +7,7 @@ configure({ asyncUtilTimeout: 5000 });
 afterEach(() => {
   cleanup();
   window.location.hash = "";
+  // Remembered layout, search and filters must not leak from one test into the next.
+  window.localStorage.clear();
+  window.sessionStorage.clear();
 });

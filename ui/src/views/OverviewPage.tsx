@@ -1,13 +1,24 @@
-import { memo, useId, useMemo } from "react";
+import { memo, useDeferredValue, useId, useMemo } from "react";
 import type { CheckView } from "../bindings/CheckView";
 import type { EnvironmentView } from "../bindings/EnvironmentView";
 import { Ago } from "../components/Ago";
 import { Counts } from "../components/Counts";
+import { FirstRun } from "../components/FirstRun";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatLatency, formatUptime } from "../lib/format";
-import { filterEnvironments, totalChecks } from "../lib/overview";
+import { filterEnvironments, sortWorstFirst, totalChecks } from "../lib/overview";
 import { checkHref } from "../lib/route";
+import { useStoredState } from "../lib/storage";
 import type { LiveOverview } from "../lib/useLiveOverview";
+
+/** From this many checks on, lists off screen skip rendering (`.page-large` in the CSS). */
+const LARGE_ESTATE = 300;
+
+/** A dense list, one check per line, or a grid of cards. */
+export type Layout = "list" | "grid";
+
+export const LAYOUT_STORAGE_KEY = "opsdeck:overview-layout";
+const isLayout = (v: unknown): v is Layout => v === "list" || v === "grid";
 
 export interface OverviewPageProps {
   state: LiveOverview;
@@ -24,11 +35,15 @@ export function OverviewPage({
   onlyProblems,
   onOnlyProblemsChange,
 }: OverviewPageProps) {
-  const { overview, error, reload } = state;
+  const { overview, error, reload, connection } = state;
   const searchId = useId();
+  const [layout, setLayout] = useStoredState<Layout>("local", LAYOUT_STORAGE_KEY, "list", isLayout);
+  // Typing stays responsive with thousands of checks: the list catches up between keystrokes.
+  const deferredQuery = useDeferredValue(query);
   const environments = useMemo(
-    () => (overview ? filterEnvironments(overview.environments, query, onlyProblems) : []),
-    [overview, query, onlyProblems],
+    () =>
+      overview ? sortWorstFirst(filterEnvironments(overview.environments, deferredQuery, onlyProblems)) : [],
+    [overview, deferredQuery, onlyProblems],
   );
 
   if (overview === null) {
@@ -54,63 +69,103 @@ export function OverviewPage({
   const total = totalChecks(overview);
   const shown = environments.reduce((n, e) => n + e.checks.length, 0);
   const filtering = query.trim() !== "" || onlyProblems;
+  // While the stream is down, the connection banner already says why nothing refreshes.
+  const refreshFailed = error !== null && connection !== "lost" && (
+    <div className="banner banner-warn" role="status">
+      <p>Could not refresh: {error.message}. Showing the last data received.</p>
+      <button type="button" onClick={reload}>
+        Try again
+      </button>
+    </div>
+  );
+
+  if (total === 0) {
+    return (
+      <main className="page">
+        <h1 className="sr-only" tabIndex={-1}>
+          Overview
+        </h1>
+        {refreshFailed}
+        <FirstRun configPath={overview.config.path} />
+      </main>
+    );
+  }
 
   return (
-    <main className="page">
+    <main className={total >= LARGE_ESTATE ? "page page-large" : "page"} data-layout={layout}>
       <h1 className="sr-only" tabIndex={-1}>
         Overview
       </h1>
-      {error && (
-        <div className="banner banner-warn" role="status">
-          <p>Could not refresh: {error.message}. Showing the last data received.</p>
-          <button type="button" onClick={reload}>
-            Try again
-          </button>
-        </div>
-      )}
-      <div className="toolbar" role="search">
-        <label className="sr-only" htmlFor={searchId}>
-          Search checks
-        </label>
-        <input
-          id={searchId}
-          type="search"
-          value={query}
-          placeholder="Search name, id, URL, tag, environment"
-          autoComplete="off"
-          spellCheck={false}
-          onChange={(e) => onQueryChange(e.target.value)}
-        />
-        <label className="toggle">
+      {refreshFailed}
+      <div className="toolbar">
+        <div className="toolbar-search" role="search">
+          <label className="sr-only" htmlFor={searchId}>
+            Search checks
+          </label>
           <input
-            type="checkbox"
-            checked={onlyProblems}
-            onChange={(e) => onOnlyProblemsChange(e.target.checked)}
+            id={searchId}
+            type="search"
+            value={query}
+            placeholder="Search name, id, URL, tag, environment"
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => onQueryChange(e.target.value)}
           />
-          Only problems
-        </label>
+        </div>
+        <div className="toolbar-options">
+          <label className="toggle">
+            <input
+              type="checkbox"
+              checked={onlyProblems}
+              onChange={(e) => onOnlyProblemsChange(e.target.checked)}
+            />
+            Only problems
+          </label>
+          <div className="segmented layout-toggle" role="group" aria-label="Layout">
+            <button type="button" aria-pressed={layout === "list"} onClick={() => setLayout("list")}>
+              <ListIcon />
+              List
+            </button>
+            <button type="button" aria-pressed={layout === "grid"} onClick={() => setLayout("grid")}>
+              <GridIcon />
+              Grid
+            </button>
+          </div>
+        </div>
       </div>
       <p className="muted result-count" role="status">
-        {total === 0
-          ? "No checks are configured."
-          : filtering
-            ? `Showing ${shown} of ${total} checks`
-            : `${total} checks`}
+        {filtering ? `Showing ${shown} of ${total} checks` : `${total} checks`}
       </p>
-      {filtering && shown === 0 && total > 0 && (
+      {filtering && shown === 0 && (
         <p className="empty">
           {onlyProblems && query.trim() === "" ? "No problems: every check is up." : "No check matches."}
         </p>
       )}
       {environments.map((env) => (
-        <Environment key={env.id} env={env} uptime={overview.uptime_24h} />
+        <Environment key={env.id} env={env} uptime={overview.uptime_24h} layout={layout} />
       ))}
     </main>
   );
 }
 
-function Environment({ env, uptime }: { env: EnvironmentView; uptime: Overview24h }) {
+type Uptimes = { [id: string]: number | undefined };
+
+// Memoised: a live result replaces one environment object; the others keep their identity
+// and are skipped.
+const Environment = memo(function Environment({
+  env,
+  uptime,
+  layout,
+}: {
+  env: EnvironmentView;
+  uptime: Uptimes;
+  layout: Layout;
+}) {
   const headingId = useId();
+  // Placeholder height while the list is off screen (`content-visibility: auto`), so the
+  // scrollbar does not jump; once rendered, the browser remembers the real one.
+  const rows = layout === "list" ? env.checks.length : Math.ceil(env.checks.length / 3);
+  const estimateRem = rows * (layout === "list" ? 3.3 : 8.5);
   return (
     <section className="env" aria-labelledby={headingId}>
       <header className="env-head">
@@ -118,17 +173,17 @@ function Environment({ env, uptime }: { env: EnvironmentView; uptime: Overview24
         <StatusBadge status={env.status} />
         <Counts counts={env.counts} label={`Checks in ${env.name} by status`} />
       </header>
-      <ul className="checks">
+      <ul className={`checks checks-${layout}`} style={{ containIntrinsicSize: `auto ${estimateRem}rem` }}>
         {env.checks.map((check) => (
           <CheckRow key={check.id} check={check} uptime={uptime[check.id]} />
         ))}
       </ul>
     </section>
   );
-}
+});
 
-type Overview24h = { [id: string]: number | undefined };
-
+// One markup for both layouts (the list's class decides), so switching layout re-renders
+// nothing per check.
 const CheckRow = memo(function CheckRow({ check, uptime }: { check: CheckView; uptime: number | undefined }) {
   return (
     <li className={`check-row row-${check.status}`}>
@@ -142,7 +197,14 @@ const CheckRow = memo(function CheckRow({ check, uptime }: { check: CheckView; u
             newest result: <StatusBadge status={check.last_status} />
           </span>
         )}
-        <p className="row-message">{check.message || <span className="muted">No message</span>}</p>
+        {check.target && (
+          <p className="row-target" title={check.target}>
+            {check.target}
+          </p>
+        )}
+        <p className="row-message" title={check.message || undefined}>
+          {check.message || <span className="muted">No message</span>}
+        </p>
       </div>
       <div className="row-meta">
         <span>
@@ -164,3 +226,22 @@ const CheckRow = memo(function CheckRow({ check, uptime }: { check: CheckView; u
     </li>
   );
 });
+
+function ListIcon() {
+  return (
+    <svg className="button-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+      <path d="M2 3.5h12M2 8h12M2 12.5h12" stroke="currentColor" strokeWidth="1.6" fill="none" />
+    </svg>
+  );
+}
+
+function GridIcon() {
+  return (
+    <svg className="button-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+      <rect x="1.5" y="1.5" width="5.5" height="5.5" rx="1" fill="currentColor" />
+      <rect x="9" y="1.5" width="5.5" height="5.5" rx="1" fill="currentColor" />
+      <rect x="1.5" y="9" width="5.5" height="5.5" rx="1" fill="currentColor" />
+      <rect x="9" y="9" width="5.5" height="5.5" rx="1" fill="currentColor" />
+    </svg>
+  );
+}

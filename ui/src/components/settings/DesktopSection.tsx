@@ -1,0 +1,128 @@
+// The desktop app's own behaviour. These live in the shell, not in the estate file, so they
+// save on their own, at once, without a Save button.
+
+import { useEffect, useId, useState } from "react";
+import { toBackendError, type BackendError, type DesktopControls } from "../../backend";
+import type { DesktopPreferences } from "../../bindings/DesktopPreferences";
+import { useNow } from "../../lib/clock";
+import { parseTime } from "../../lib/format";
+import { CheckboxField } from "./Field";
+
+// en-GB in the viewer's time zone, like lib/format.ts; the day only when it is not today.
+const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
+const dayAndClock = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+/** "14:00" today, "Wed 26 Nov, 14:00" another day. */
+export function formatUntil(ms: number, nowMs: number): string {
+  return new Date(ms).toDateString() === new Date(nowMs).toDateString()
+    ? clock.format(ms)
+    : dayAndClock.format(ms);
+}
+
+export interface DesktopSectionProps {
+  desktop: DesktopControls;
+  announce: (message: string) => void;
+}
+
+export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
+  const headingId = useId();
+  const [prefs, setPrefs] = useState<DesktopPreferences | null>(null);
+  const [loadError, setLoadError] = useState<BackendError | null>(null);
+  const [saveError, setSaveError] = useState<BackendError | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    desktop.preferences().then(
+      (p) => {
+        if (!cancelled) setPrefs(p);
+      },
+      (e: unknown) => {
+        if (!cancelled) setLoadError(toBackendError(e));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [desktop]);
+
+  const update = async (patch: Partial<DesktopPreferences>, done: string) => {
+    if (prefs === null) return;
+    const before = prefs;
+    // Shown at once: a checkbox that lags behind the click reads as "did not take".
+    setPrefs({ ...prefs, ...patch });
+    setSaveError(null);
+    try {
+      setPrefs(await desktop.setPreferences({ ...before, ...patch }));
+      announce(done);
+    } catch (e) {
+      setPrefs(before);
+      setSaveError(toBackendError(e));
+    }
+  };
+
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <h2 id={headingId}>Desktop</h2>
+      {loadError && (
+        <p className="banner banner-error" role="alert">
+          Cannot read the desktop preferences: {loadError.message}
+        </p>
+      )}
+      {prefs === null && loadError === null && <p className="muted">Loading…</p>}
+      {prefs && (
+        <div className="settings-fields settings-fields-single">
+          <CheckboxField
+            label="Start opsdeck when I sign in"
+            name="start_with_os"
+            checked={prefs.start_with_os}
+            onChange={(on) =>
+              void update(
+                { start_with_os: on },
+                on ? "opsdeck will start when you sign in." : "opsdeck will not start when you sign in.",
+              )
+            }
+            hint="It starts in the tray and keeps checking in the background."
+          />
+          <CheckboxField
+            label="Show notifications when a check goes down or comes back up"
+            name="notifications"
+            checked={prefs.notifications}
+            onChange={(on) =>
+              void update({ notifications: on }, on ? "Notifications are on." : "Notifications are off.")
+            }
+          />
+          <MuteStatus
+            until={prefs.muted_until}
+            onUnmute={() => void update({ muted_until: null }, "Notifications are unmuted.")}
+          />
+        </div>
+      )}
+      {saveError && (
+        <p className="banner banner-error" role="alert">
+          The change was not saved: {saveError.message}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Ticks on its own, so the rest of the section does not re-render every second. */
+function MuteStatus({ until, onUnmute }: { until: string | null; onUnmute: () => void }) {
+  const now = useNow();
+  const t = parseTime(until);
+  if (t === null || t <= now) return null;
+  return (
+    <div className="settings-mute">
+      <p>Muted until {formatUntil(t, now)}</p>
+      <button type="button" onClick={onUnmute}>
+        Unmute
+      </button>
+    </div>
+  );
+}
