@@ -3,9 +3,20 @@
 
 # Debian packages needed to build the engine, the server and the desktop app.
 BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev"
-# Extra packages the test suite uses: a real Secret Service on a private D-Bus, and Chromium
-# for the web UI tests.
-TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon libsecret-tools sqlite3 curl chromium"
+# Extra packages the test suite uses: a real Secret Service on a private D-Bus, Chromium for the
+# web UI tests, and an X server plus WebKit's WebDriver for the desktop app's end-to-end test.
+TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon dbus-x11 libsecret-tools sqlite3 curl chromium xvfb webkit2gtk-driver libayatana-appindicator3-1"
+
+# tauri-driver (the WebDriver front of the desktop app), built once into the user's cache.
+TAURI_DRIVER_VERSION="2.0.6"
+ensure_tauri_driver() {
+  local root="${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/tools"
+  if ! "$root/bin/tauri-driver" --help >/dev/null 2>&1; then
+    echo "installing tauri-driver $TAURI_DRIVER_VERSION into $root" >&2
+    cargo install --quiet --locked --root "$root" "tauri-driver@$TAURI_DRIVER_VERSION"
+  fi
+  export TAURI_DRIVER="$root/bin/tauri-driver"
+}
 
 apt_install() {
   command -v dpkg-query >/dev/null 2>&1 || return 0

@@ -290,7 +290,13 @@ async fn events(
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    // A named event rather than an SSE comment: scripts in a browser never see comments, and
+    // the UI treats a stream that stays silent for long as dead and reconnects.
+    Sse::new(stream).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .event(SseEvent::default().event("ping").data("")),
+    )
 }
 
 /// A small channel-backed stream, so the SSE loop reads as plain async code.

@@ -182,6 +182,7 @@ describe("HTTP backend events", () => {
       EventSource: FakeEventSource as unknown as typeof EventSource,
       minRetryMs: 100,
       maxRetryMs: 400,
+      staleAfterMs: 45_000,
     });
     const stop = backend.subscribe(
       (e) => events.push(e),
@@ -233,6 +234,40 @@ describe("HTTP backend events", () => {
     expect(second.closed).toBe(true);
     second.fail(true);
     vi.advanceTimersByTime(1000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+
+  it("reopens a stream that went silent, and pings keep it open", () => {
+    vi.useFakeTimers();
+    const { live, stop } = subscribe();
+    const first = FakeEventSource.instances[0]!;
+    first.open();
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(15_000);
+      first.send("ping", "");
+    }
+    expect(FakeEventSource.instances).toHaveLength(1);
+
+    // No ping, no event, no error: the connection died quietly.
+    vi.advanceTimersByTime(45_000);
+    expect(first.closed).toBe(true);
+    expect(live).toEqual([true, false]);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    FakeEventSource.instances[1]!.open();
+    expect(live).toEqual([true, false, true]);
+    stop();
+  });
+
+  it("reconnects at once when the browser is back online", () => {
+    vi.useFakeTimers();
+    const { stop } = subscribe();
+    const first = FakeEventSource.instances[0]!;
+    first.open();
+    first.fail(true);
+    window.dispatchEvent(new window.Event("online"));
+    expect(FakeEventSource.instances).toHaveLength(2);
+    stop();
+    window.dispatchEvent(new window.Event("online"));
     expect(FakeEventSource.instances).toHaveLength(2);
   });
 });

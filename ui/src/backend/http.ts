@@ -14,6 +14,8 @@ export interface HttpBackendOptions {
   /** Delay before reopening a closed event stream; doubles up to `maxRetryMs`. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** An event stream silent for this long (no event, no `ping`) is reopened. */
+  staleAfterMs?: number;
 }
 
 const EVENT_KINDS: readonly Event["kind"][] = ["result", "transition", "config"];
@@ -24,6 +26,8 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const minRetry = options.minRetryMs ?? 1000;
   const maxRetry = options.maxRetryMs ?? 30_000;
+  // Three missed pings (the server sends one every 15 s).
+  const staleAfter = options.staleAfterMs ?? 45_000;
 
   async function call<T>(request: Request): Promise<T> {
     let response: Response;
@@ -66,8 +70,24 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     let retry: ReturnType<typeof setTimeout> | null = null;
     let delay = minRetry;
     let closed = false;
+    let watchdog: ReturnType<typeof setTimeout> | null = null;
+
+    // The server sends a `ping` every 15 s. A connection that died without an error (a laptop
+    // that slept, a VPN or proxy that dropped it) delivers nothing: after `staleAfter` of
+    // silence it is given up and opened again.
+    const feedWatchdog = () => {
+      if (watchdog !== null) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        watchdog = null;
+        if (closed) return;
+        source?.close();
+        onLive?.(false);
+        connect();
+      }, staleAfter);
+    };
 
     const deliver = (message: MessageEvent<string>) => {
+      feedWatchdog();
       let event: unknown;
       try {
         event = JSON.parse(message.data);
@@ -84,9 +104,13 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       source = es;
       es.onopen = () => {
         delay = minRetry;
+        feedWatchdog();
         onLive?.(true);
       };
       es.onerror = () => {
+        // Errors are followed by a retry (the browser's or ours), which feeds it again.
+        if (watchdog !== null) clearTimeout(watchdog);
+        watchdog = null;
         onLive?.(false);
         // The browser retries by itself unless the stream was refused (CLOSED): then we do.
         if (es.readyState === 2 && !closed) {
@@ -97,11 +121,24 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       };
       for (const kind of EVENT_KINDS) es.addEventListener(kind, deliver);
       es.addEventListener("message", deliver);
+      es.addEventListener("ping", feedWatchdog);
     };
+
+    // Back on the network: do not wait for the backoff.
+    const online = () => {
+      if (closed || source?.readyState === 1) return;
+      if (retry !== null) clearTimeout(retry);
+      source?.close();
+      delay = minRetry;
+      connect();
+    };
+    globalThis.addEventListener?.("online", online);
 
     connect();
     return () => {
       closed = true;
+      globalThis.removeEventListener?.("online", online);
+      if (watchdog !== null) clearTimeout(watchdog);
       if (retry !== null) clearTimeout(retry);
       source?.close();
       source = null;
