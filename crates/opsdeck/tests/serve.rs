@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use opsdeck::fakes::{Behaviour, FakeServer};
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::*;
 
 struct Server {
@@ -430,4 +430,89 @@ async fn kill_9_during_heavy_writes_loses_nothing_reported_stored() {
         "{count} rows after kill -9, but {reported} were reported stored"
     );
     store.close().await;
+}
+
+/// The settings forms' path through the server: read the estate, add a check, be refused with
+/// field errors, lose a race with a hand edit; the file and the engine follow each step.
+#[tokio::test(flavor = "multi_thread")]
+async fn estate_edits_through_the_api_validate_then_write() {
+    let fakes = FakeServer::start(
+        vec![("up".into(), Behaviour::HealthyText)],
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "# hand-written\n[[environment]]\nid = \"live\"\nname = \"Live\"\n",
+    );
+    let server = Server::start(&config, &dir.path().join("data"));
+    let base = server.base.clone();
+
+    let (status, about) = rpc(&base, json!({ "method": "about" })).await;
+    assert_eq!(status, 200);
+    assert_eq!(about["config_path"], config.display().to_string());
+    assert_eq!(about["demo"], false);
+
+    let (status, estate) = rpc(&base, json!({ "method": "estate" })).await;
+    assert_eq!(status, 200, "{estate}");
+    assert_eq!(estate["editable"], true);
+    let revision = estate["revision"].as_str().unwrap().to_string();
+
+    let mut form = json!({
+        "id": "erp-api", "type": "http", "name": "ERP API", "environment": "live",
+        "tags": ["erp"], "interval": "1s", "timeout": "5s", "enabled": true,
+        "url": fakes.url("up"), "method": "GET", "expected_status": [], "body_contains": "",
+        "format": "auto", "username": "", "password": "", "bearer_token": "",
+        "tls_insecure": false, "ca_file": "", "other_keys": []
+    });
+
+    // Invalid: 400 with the field named, and the file untouched.
+    form["interval"] = json!("soon");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let (status, err) = rpc(
+        &base,
+        json!({ "method": "save_check", "params": { "revision": revision, "original_id": null, "check": form } }),
+    )
+    .await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["code"], "invalid_request");
+    assert_eq!(err["fields"][0]["field"], "interval", "{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+
+    // Valid: written (comment kept), and the engine watches the new check at once.
+    form["interval"] = json!("1s");
+    let (status, estate) = rpc(
+        &base,
+        json!({ "method": "save_check", "params": { "revision": revision, "original_id": null, "check": form } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{estate}");
+    assert_eq!(estate["checks"][0]["id"], "erp-api");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.starts_with("# hand-written"), "{text}");
+    assert!(text.contains("id = \"erp-api\""), "{text}");
+    eventually(10, "the new check reports up", || {
+        let base = base.clone();
+        async move {
+            let (_, o) = get(&base, "/api/overview").await;
+            all_checks(&o)
+                .iter()
+                .any(|c| c["id"] == "erp-api" && c["last_status"] == "up")
+        }
+    })
+    .await;
+
+    // A hand edit in between: the stale revision is refused with 409.
+    let stale = estate["revision"].as_str().unwrap().to_string();
+    std::fs::write(&config, format!("{text}\n# edited by hand\n")).unwrap();
+    let (status, err) = rpc(
+        &base,
+        json!({ "method": "remove_check", "params": { "revision": stale, "id": "erp-api" } }),
+    )
+    .await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["code"], "conflict");
+    assert!(std::fs::read_to_string(&config).unwrap().contains("erp-api"));
 }
