@@ -37,7 +37,10 @@ async fn main() {
             println!("  {name:<16} {rss:>6.0} MiB resident {pss:>6.0} MiB proportional");
         }
         let (rss, pss) = app.memory_mib();
-        println!("  {:<16} {rss:>6.0} MiB resident {pss:>6.0} MiB proportional", "all");
+        println!(
+            "  {:<16} {rss:>6.0} MiB resident {pss:>6.0} MiB proportional",
+            "all"
+        );
         let pss_mb = pss * 1.048_576;
         println!(
             "idle memory (proportional, MB): {pss_mb:.0} (budget 200) {}",
@@ -50,6 +53,10 @@ async fn main() {
     let max = starts[RUNS - 1];
     println!(
         "cold start: median {median:?}, max {max:?} (budget 2 s) {}",
-        if max <= Duration::from_secs(2) { "PASS" } else { "FAIL" }
+        if max <= Duration::from_secs(2) {
+            "PASS"
+        } else {
+            "FAIL"
+        }
     );
 }

@@ -431,6 +431,14 @@ pub fn did_you_mean<'a>(
 /// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`" messages.
 fn improve_serde_message(message: &str) -> String {
     let message = message.trim_end_matches('\n').to_string();
+    // humantime says only "expected a duration"; show what one looks like.
+    if let Some(rest) = message.strip_prefix("invalid value: string ") {
+        if let Some(value) = rest.strip_suffix(", expected a duration") {
+            return format!(
+                "{value} is not a duration; write a number and a unit, such as \"30s\", \"5m\" or \"1h 30m\""
+            );
+        }
+    }
     for prefix in ["unknown field `", "unknown variant `"] {
         if let Some(rest) = message.strip_prefix(prefix) {
             let Some(end) = rest.find('`') else { break };

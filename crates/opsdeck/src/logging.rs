@@ -27,13 +27,16 @@ pub fn init(default_level: &str, data_dir: Option<&Path>) -> LogGuard {
         .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter());
     let (file, guard) = match data_dir.map(log_dir) {
-        Some(dir) => match tracing_appender::rolling::RollingFileAppender::builder()
-            .rotation(tracing_appender::rolling::Rotation::DAILY)
-            .filename_prefix("opsdeck")
-            .filename_suffix("log")
-            .max_log_files(14)
-            .build(&dir)
-        {
+        // The appender prunes old files on start and complains when the folder is missing.
+        Some(dir) => match std::fs::create_dir_all(&dir).and_then(|()| {
+            tracing_appender::rolling::RollingFileAppender::builder()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("opsdeck")
+                .filename_suffix("log")
+                .max_log_files(14)
+                .build(&dir)
+                .map_err(std::io::Error::other)
+        }) {
             Ok(appender) => {
                 let (writer, guard) = tracing_appender::non_blocking(appender);
                 let layer = tracing_subscriber::fmt::layer()

@@ -514,5 +514,7 @@ async fn estate_edits_through_the_api_validate_then_write() {
     .await;
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["code"], "conflict");
-    assert!(std::fs::read_to_string(&config).unwrap().contains("erp-api"));
+    assert!(std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("erp-api"));
 }

@@ -15,10 +15,13 @@ export interface LatencyChartProps {
 }
 
 /** Rounds up to 1, 2 or 5 times a power of ten. */
-function niceCeil(v: number): number {
-  if (v <= 0) return 1;
+export function niceCeil(v: number): number {
+  if (v <= 2) return 2;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  // Below 10 ms, only tops whose half is a whole millisecond: the axis shows the top and its
+  // half, and "5 ms / 3 ms" or "1 ms / 1 ms" would mislead.
+  const steps = p >= 10 ? [1, 2, 5, 10] : [2, 4, 10];
+  for (const m of steps) if (m * p >= v) return m * p;
   return 10 * p;
 }
 

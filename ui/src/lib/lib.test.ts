@@ -129,3 +129,18 @@ describe("route", () => {
     expect(parseHash("#/settingsx")).toEqual({ view: "overview" });
   });
 });
+
+describe("latency axis", () => {
+  it("never labels the axis with equal or rounded-off values", async () => {
+    const { niceCeil } = await import("../components/LatencyChart");
+    for (const v of [0, 0.4, 1, 1.1, 2.5, 3, 4.4, 5, 7, 9.9, 12, 55, 480, 1300, 9000]) {
+      const top = niceCeil(v);
+      expect(top).toBeGreaterThanOrEqual(v);
+      if (top < 1000) expect(Number.isInteger(top / 2)).toBe(true);
+      expect(top / 2).toBeGreaterThan(0);
+    }
+    expect(niceCeil(1.1)).toBe(2);
+    expect(niceCeil(5)).toBe(10);
+    expect(niceCeil(55)).toBe(100);
+  });
+});
