@@ -29,6 +29,17 @@ export interface LiveOverview {
 const REFETCH_DELAY_MS = 300;
 /** Uptime and ordering come only with a full fetch: refresh them now and then. */
 const POLL_MS = 5 * 60_000;
+/**
+ * Checks that have results but no 24-hour uptime yet (the engine rolls results up every half
+ * minute after a start): fetch again this soon rather than show "—" until the next poll.
+ */
+const UPTIME_PENDING_MS = 20_000;
+
+function uptimePending(overview: Overview): boolean {
+  return overview.environments.some((env) =>
+    env.checks.some((c) => c.checked_at !== null && overview.uptime_24h[c.id] === undefined),
+  );
+}
 
 /**
  * The overview, kept current by the event stream: a `result` event replaces its check in
@@ -50,6 +61,7 @@ export function useLiveOverview(backend: Backend): LiveOverview {
     // Results that arrived while a fetch was in flight, replayed onto its answer.
     let inFlight: CheckView[] | null = null;
     let refetchTimer: ReturnType<typeof setTimeout> | null = null;
+    let uptimeTimer: ReturnType<typeof setTimeout> | null = null;
     let wasLive = false;
     let missed = false;
     let receivedAt: number | null = null;
@@ -75,6 +87,12 @@ export function useLiveOverview(backend: Backend): LiveOverview {
           setLastDataAt(receivedAt);
           publish(next);
           setError(null);
+          if (uptimeTimer === null && uptimePending(next)) {
+            uptimeTimer = setTimeout(() => {
+              uptimeTimer = null;
+              load();
+            }, UPTIME_PENDING_MS);
+          }
         },
         (e: unknown) => {
           if (disposed || mine !== generation) return;
@@ -136,6 +154,7 @@ export function useLiveOverview(backend: Backend): LiveOverview {
       unsubscribe();
       clearInterval(poll);
       if (refetchTimer !== null) clearTimeout(refetchTimer);
+      if (uptimeTimer !== null) clearTimeout(uptimeTimer);
     };
   }, [backend]);
 
