@@ -49,7 +49,7 @@ pub enum Request {
     SaveCheck {
         revision: String,
         original_id: Option<String>,
-        check: CheckForm,
+        check: Box<CheckForm>,
     },
     RemoveCheck {
         revision: String,

@@ -185,11 +185,11 @@ pub async fn run(
         };
         let mut group = vec![first];
         let deadline = tokio::time::Instant::now() + window;
-        loop {
-            match tokio::time::timeout_at(deadline, next_transition(&mut events)).await {
-                Ok(Some(t)) => group.push(t),
-                Ok(None) | Err(_) => break,
-            }
+        // Until the window closes (or the stream does: the group is still shown).
+        while let Ok(Some(t)) =
+            tokio::time::timeout_at(deadline, next_transition(&mut events)).await
+        {
+            group.push(t);
         }
         if !allowed() {
             continue;
