@@ -450,6 +450,15 @@ async fn estate_edits_through_the_api_validate_then_write() {
     let server = Server::start(&config, &dir.path().join("data"));
     let base = server.base.clone();
 
+    // Every answer carries the browser protections.
+    let r = reqwest::get(format!("{base}/")).await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+
     let (status, about) = rpc(&base, json!({ "method": "about" })).await;
     assert_eq!(status, 200);
     assert_eq!(about["config_path"], config.display().to_string());
