@@ -58,15 +58,21 @@ fn fixture() -> Fixture {
     }
 }
 
+/// The origin the app's own pages have on Linux and macOS.
+const APP_ORIGIN: &str = "tauri://localhost";
+
 fn invoke(f: &Fixture, cmd: &str, body: Value) -> Result<Value, Value> {
+    invoke_from(f, APP_ORIGIN, cmd, body)
+}
+
+fn invoke_from(f: &Fixture, origin: &str, cmd: &str, body: Value) -> Result<Value, Value> {
     tauri::test::get_ipc_response(
         &f.webview,
         InvokeRequest {
             cmd: cmd.into(),
             callback: tauri::ipc::CallbackFn(0),
             error: tauri::ipc::CallbackFn(1),
-            // The origin the app's own pages have on Linux and macOS.
-            url: "tauri://localhost".parse().unwrap(),
+            url: origin.parse().unwrap(),
             body: tauri::ipc::InvokeBody::Json(body),
             headers: Default::default(),
             invoke_key: tauri::test::INVOKE_KEY.to_string(),
@@ -129,17 +135,11 @@ fn the_capability_refuses_what_the_ui_does_not_use() {
 #[test]
 fn a_remote_page_in_the_window_cannot_call_the_engine() {
     let f = fixture();
-    let err = tauri::test::get_ipc_response(
-        &f.webview,
-        InvokeRequest {
-            cmd: "rpc".into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "https://attacker.example/".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::Json(json!({ "request": { "method": "overview" } })),
-            headers: Default::default(),
-            invoke_key: tauri::test::INVOKE_KEY.to_string(),
-        },
+    let err = invoke_from(
+        &f,
+        "https://attacker.example/",
+        "rpc",
+        json!({ "request": { "method": "overview" } }),
     );
     assert!(err.is_err());
 }

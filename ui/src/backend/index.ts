@@ -14,6 +14,7 @@ import type { HistoryWindow } from "../bindings/HistoryWindow";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
 import type { Stats } from "../bindings/Stats";
+import type { StatusCounts } from "../bindings/StatusCounts";
 import type { Transition } from "../bindings/Transition";
 import { createHttpBackend } from "./http";
 import { createTauriBackend } from "./tauri";
@@ -49,6 +50,7 @@ export interface Results {
   transitions: Transition[];
   check_now: CheckResult[];
   stats: Stats;
+  check_all: StatusCounts;
   about: About;
   estate: EstateFile;
   create_estate: EstateFile;
@@ -79,6 +81,7 @@ export function api(backend: Backend) {
       request(backend, { method: "transitions", params: { id, limit } }),
     checkNow: (id: string) => request(backend, { method: "check_now", params: { id } }),
     stats: () => request(backend, { method: "stats" }),
+    checkAll: () => request(backend, { method: "check_all" }),
     about: () => request(backend, { method: "about" }),
     estate: () => request(backend, { method: "estate" }),
     createEstate: () => request(backend, { method: "create_estate" }),
