@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Event } from "../bindings/Event";
 import type { CheckForm } from "../bindings/CheckForm";
 import type { Request } from "../bindings/Request";
+import { newCheckForm } from "../lib/estateForm";
 import { api, createBackend, sharedEvents, type Backend } from "./index";
 
 const invoke = vi.fn();
@@ -46,25 +47,10 @@ describe("createBackend", () => {
 
 describe("api", () => {
   const form: CheckForm = {
+    ...newCheckForm("prod"),
     id: "web",
-    type: "http",
     name: "Website",
-    environment: "prod",
-    tags: [],
-    interval: "",
-    timeout: "",
-    enabled: true,
     url: "https://www.example.test/",
-    method: "GET",
-    expected_status: [],
-    body_contains: "",
-    format: "auto",
-    username: "",
-    password: "",
-    bearer_token: "",
-    tls_insecure: false,
-    ca_file: "",
-    other_keys: [],
   };
 
   it("sends the settings methods with their params", async () => {

@@ -4,6 +4,7 @@ import {
   environmentDraft,
   groupFieldErrors,
   newCheckDraft,
+  newCheckForm,
   parseCheckDraft,
   parseEnvironmentDraft,
   sentence,
@@ -11,9 +12,13 @@ import {
 } from "./estateForm";
 
 describe("check drafts", () => {
+  it("starts a new check from the blank form", () => {
+    expect(parsed(newCheckDraft("prod"))).toEqual(newCheckForm("prod"));
+  });
+
   it("round-trips a check through the text the inputs hold", () => {
     const draft = checkDraft({
-      ...parsed(newCheckDraft("prod")),
+      ...newCheckForm("prod"),
       id: "web",
       url: "https://www.example.test/",
       tags: ["public", "shop"],
@@ -32,7 +37,7 @@ describe("check drafts", () => {
   });
 
   it("gives unset selects their default option", () => {
-    const draft = checkDraft({ ...parsed(newCheckDraft()), method: "", format: "" });
+    const draft = checkDraft({ ...newCheckForm(), method: "", format: "" });
     expect(draft.method).toBe("GET");
     expect(draft.format).toBe("auto");
   });

@@ -20,19 +20,19 @@ export const METHODS = ["GET", "HEAD", "POST"] as const;
 export const FORMATS = ["auto", "aspnet", "generic"] as const;
 
 /** A blank HTTP check with the file format's defaults, as the engine's own blank form has them. */
-export function newCheckDraft(environment = ""): CheckDraft {
+export function newCheckForm(environment = ""): CheckForm {
   return {
     id: "",
     type: "http",
     name: "",
     environment,
-    tags: "",
+    tags: [],
     interval: "30s",
     timeout: "5s",
     enabled: true,
     url: "",
     method: "GET",
-    expected_status: "",
+    expected_status: [],
     body_contains: "",
     format: "auto",
     username: "",
@@ -42,6 +42,10 @@ export function newCheckDraft(environment = ""): CheckDraft {
     ca_file: "",
     other_keys: [],
   };
+}
+
+export function newCheckDraft(environment = ""): CheckDraft {
+  return checkDraft(newCheckForm(environment));
 }
 
 export function checkDraft(form: CheckForm): CheckDraft {

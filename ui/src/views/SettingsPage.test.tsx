@@ -7,33 +7,14 @@ import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { EstateFile } from "../bindings/EstateFile";
 import type { Request } from "../bindings/Request";
 import { formatUntil } from "../components/settings/DesktopSection";
+import { newCheckForm } from "../lib/estateForm";
 import { FakeBackend } from "../test/fixtures";
 import { SettingsPage } from "./SettingsPage";
 
 const PATH = "/home/ada/.config/opsdeck/opsdeck.toml";
 
 function checkForm(partial: Partial<CheckForm> & Pick<CheckForm, "id">): CheckForm {
-  return {
-    type: "http",
-    name: "",
-    environment: "",
-    tags: [],
-    interval: "30s",
-    timeout: "5s",
-    enabled: true,
-    url: `https://${partial.id}.example.test/health`,
-    method: "GET",
-    expected_status: [],
-    body_contains: "",
-    format: "auto",
-    username: "",
-    password: "",
-    bearer_token: "",
-    tls_insecure: false,
-    ca_file: "",
-    other_keys: [],
-    ...partial,
-  };
+  return { ...newCheckForm(), url: `https://${partial.id}.example.test/health`, ...partial };
 }
 
 function estateFile(partial: Partial<EstateFile> = {}): EstateFile {

@@ -6,6 +6,7 @@ import { ChecksSection } from "../components/settings/ChecksSection";
 import { DesktopSection } from "../components/settings/DesktopSection";
 import { useFocusAfterRender, type EstateEdits } from "../components/settings/edits";
 import { EnvironmentsSection } from "../components/settings/EnvironmentsSection";
+import { useActionError } from "../components/settings/useActionError";
 import "../settings.css";
 
 export function SettingsPage({ backend }: { backend: Backend }) {
@@ -128,38 +129,29 @@ interface EstateNoticeProps {
 function EstateNotice({ estate, backend, accept, announce, create }: EstateNoticeProps) {
   const headingId = useId();
   const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState<BackendError | null>(null);
+  const [createError, attemptCreate] = useActionError();
   const [created, setCreated] = useState(false);
-  const [restartError, setRestartError] = useState<BackendError | null>(null);
+  const [restartError, attemptRestart] = useActionError();
   const createdRef = useRef<HTMLDivElement>(null);
   const focusNext = useFocusAfterRender();
 
   const createFile = async () => {
     if (creating) return;
     setCreating(true);
-    setCreateError(null);
-    try {
+    await attemptCreate(async () => {
       accept(await create());
       setCreated(true);
       announce("Created the configuration file.");
       // The button that had focus is gone; the notice replacing it says what comes next.
       focusNext(() => createdRef.current);
-    } catch (e) {
-      setCreateError(toBackendError(e));
-    } finally {
-      setCreating(false);
-    }
+    });
+    setCreating(false);
   };
 
   const restart = async () => {
     const desktop = backend.desktop;
     if (!desktop) return;
-    setRestartError(null);
-    try {
-      await desktop.restart();
-    } catch (e) {
-      setRestartError(toBackendError(e));
-    }
+    await attemptRestart(() => desktop.restart());
   };
 
   if (created) {

@@ -8,7 +8,7 @@ import type { EnvironmentForm } from "../../bindings/EnvironmentForm";
 import { FORMATS, METHODS, parseCheckDraft, type CheckDraft } from "../../lib/estateForm";
 import type { EstateEdits } from "./edits";
 import { CheckboxField, SelectField, TextField } from "./Field";
-import { Problem } from "./Problem";
+import { FormFooter } from "./FormFooter";
 import { useFormSave } from "./useFormSave";
 
 /** The `CheckForm` keys this form has an input for, in the order it shows them. */
@@ -283,25 +283,7 @@ export function CheckEditor({ title, initial, environments, edits, onSave, onCan
         </p>
       )}
 
-      {form.error && (
-        <Problem
-          ref={problemRef}
-          error={form.error}
-          formMessages={form.messages[""]}
-          verb="saved"
-          onReload={() => void form.reload()}
-          reloading={form.reloading}
-        />
-      )}
-
-      <div className="settings-actions">
-        <button type="submit" className="primary" aria-disabled={form.saving || undefined}>
-          {form.saving ? "Saving…" : "Save"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter form={form} problemRef={problemRef} onCancel={onCancel} />
     </form>
   );
 }

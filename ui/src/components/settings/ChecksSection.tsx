@@ -4,8 +4,8 @@ import type { CheckForm } from "../../bindings/CheckForm";
 import type { EstateFile } from "../../bindings/EstateFile";
 import { checkDraft, newCheckDraft } from "../../lib/estateForm";
 import { CheckEditor } from "./CheckEditor";
-import { ConfirmRemove } from "./ConfirmRemove";
 import { SAVED, useListEditing, type EstateEdits } from "./edits";
+import { ItemActions, ListHead } from "./ListControls";
 
 export interface ChecksSectionProps {
   estate: EstateFile;
@@ -35,10 +35,7 @@ export function ChecksSection({ estate, client, edits }: ChecksSectionProps) {
 
   const save = async (originalId: string | null, check: CheckForm) => {
     const error = await edits.change((rev) => client.saveCheck(rev, originalId, check), "Saving…", SAVED);
-    if (error === null) {
-      if (originalId === null) list.stopAdding();
-      else list.stopEditing(originalId, check.id);
-    }
+    if (error === null) list.saved(originalId, check.id);
     return error;
   };
 
@@ -56,16 +53,7 @@ export function ChecksSection({ estate, client, edits }: ChecksSectionProps) {
 
   return (
     <section ref={root} className="settings-section" aria-labelledby={headingId}>
-      <div className="section-head">
-        <h2 id={headingId} tabIndex={-1} data-action="heading">
-          Checks
-        </h2>
-        {editable && !list.adding && (
-          <button type="button" data-action="add" onClick={list.startAdding}>
-            Add check
-          </button>
-        )}
-      </div>
+      <ListHead headingId={headingId} title="Checks" addLabel="Add check" editable={editable} list={list} />
 
       {list.adding && (
         <CheckEditor
@@ -129,32 +117,14 @@ export function ChecksSection({ estate, client, edits }: ChecksSectionProps) {
                           {c.url || "—"}
                         </span>
                       </div>
-                      {editable && list.confirming !== c.id && (
-                        <div className="settings-item-actions">
-                          <button
-                            type="button"
-                            data-action="edit"
-                            data-item={c.id}
-                            onClick={() => list.startEditing(c.id)}
-                          >
-                            Edit <span className="sr-only">check {label(c)}</span>
-                          </button>
-                          <button
-                            type="button"
-                            data-action="remove"
-                            data-item={c.id}
-                            onClick={() => list.startConfirming(c.id)}
-                          >
-                            Remove <span className="sr-only">check {label(c)}</span>
-                          </button>
-                        </div>
-                      )}
-                      {editable && list.confirming === c.id && (
-                        <ConfirmRemove
-                          question={`Remove check ${label(c)}?`}
+                      {editable && (
+                        <ItemActions
+                          id={c.id}
+                          kind="check"
+                          label={label(c)}
+                          list={list}
                           edits={edits}
                           onRemove={() => remove(c)}
-                          onCancel={list.cancelConfirming}
                         />
                       )}
                     </li>

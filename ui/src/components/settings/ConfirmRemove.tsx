@@ -4,7 +4,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { BackendError } from "../../backend";
 import { sentence } from "../../lib/estateForm";
-import { useFocusAfterRender, type EstateEdits } from "./edits";
+import { useFocusAfterRender, useReload, type EstateEdits } from "./edits";
 import { Problem } from "./Problem";
 
 export interface ConfirmRemoveProps {
@@ -23,7 +23,6 @@ export function ConfirmRemove({ question, note, edits, onRemove, onCancel }: Con
   const confirm = useRef<HTMLButtonElement>(null);
   const problemRef = useRef<HTMLDivElement>(null);
   const [removing, setRemoving] = useState(false);
-  const [reloading, setReloading] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
   const focusNext = useFocusAfterRender();
 
@@ -43,15 +42,10 @@ export function ConfirmRemove({ question, note, edits, onRemove, onCancel }: Con
     focusNext(() => problemRef.current);
   };
 
-  const reload = async () => {
-    if (reloading) return;
-    setReloading(true);
-    const ok = await edits.reload();
-    setReloading(false);
-    if (!ok) return;
+  const { reloading, reload } = useReload(edits, () => {
     setError(null);
     focusNext(() => confirm.current);
-  };
+  });
 
   const messages =
     error?.code === "invalid_request"

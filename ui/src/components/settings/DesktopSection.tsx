@@ -7,6 +7,7 @@ import type { DesktopPreferences } from "../../bindings/DesktopPreferences";
 import { useNow } from "../../lib/clock";
 import { parseTime } from "../../lib/format";
 import { CheckboxField } from "./Field";
+import { useActionError } from "./useActionError";
 
 // en-GB in the viewer's time zone, like lib/format.ts; the day only when it is not today.
 const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
@@ -34,7 +35,7 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
   const headingId = useId();
   const [prefs, setPrefs] = useState<DesktopPreferences | null>(null);
   const [loadError, setLoadError] = useState<BackendError | null>(null);
-  const [saveError, setSaveError] = useState<BackendError | null>(null);
+  const [saveError, attemptSave] = useActionError();
 
   useEffect(() => {
     let cancelled = false;
@@ -56,14 +57,11 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
     const before = prefs;
     // Shown at once: a checkbox that lags behind the click reads as "did not take".
     setPrefs({ ...prefs, ...patch });
-    setSaveError(null);
-    try {
+    const saved = await attemptSave(async () => {
       setPrefs(await desktop.setPreferences({ ...before, ...patch }));
       announce(done);
-    } catch (e) {
-      setPrefs(before);
-      setSaveError(toBackendError(e));
-    }
+    });
+    if (!saved) setPrefs(before);
   };
 
   return (

@@ -4,7 +4,7 @@ import type { EnvironmentForm } from "../../bindings/EnvironmentForm";
 import { parseEnvironmentDraft, type EnvironmentDraft } from "../../lib/estateForm";
 import type { EstateEdits } from "./edits";
 import { TextField } from "./Field";
-import { Problem } from "./Problem";
+import { FormFooter } from "./FormFooter";
 import { useFormSave } from "./useFormSave";
 
 const SHOWN = ["id", "name", "order"] as const;
@@ -84,25 +84,7 @@ export function EnvironmentEditor({
         />
       </div>
 
-      {form.error && (
-        <Problem
-          ref={problemRef}
-          error={form.error}
-          formMessages={form.messages[""]}
-          verb="saved"
-          onReload={() => void form.reload()}
-          reloading={form.reloading}
-        />
-      )}
-
-      <div className="settings-actions">
-        <button type="submit" className="primary" aria-disabled={form.saving || undefined}>
-          {form.saving ? "Saving…" : "Save"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter form={form} problemRef={problemRef} onCancel={onCancel} />
     </form>
   );
 }

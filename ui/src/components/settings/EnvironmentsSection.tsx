@@ -3,9 +3,9 @@ import type { Api } from "../../backend";
 import type { EnvironmentForm } from "../../bindings/EnvironmentForm";
 import type { EstateFile } from "../../bindings/EstateFile";
 import { environmentDraft, newEnvironmentDraft } from "../../lib/estateForm";
-import { ConfirmRemove } from "./ConfirmRemove";
 import { SAVED, useListEditing, type EstateEdits } from "./edits";
 import { EnvironmentEditor } from "./EnvironmentEditor";
+import { ItemActions, ListHead } from "./ListControls";
 
 export interface EnvironmentsSectionProps {
   estate: EstateFile;
@@ -28,10 +28,7 @@ export function EnvironmentsSection({ estate, client, edits }: EnvironmentsSecti
       "Saving…",
       SAVED,
     );
-    if (error === null) {
-      if (originalId === null) list.stopAdding();
-      else list.stopEditing(originalId, environment.id);
-    }
+    if (error === null) list.saved(originalId, environment.id);
     return error;
   };
 
@@ -47,16 +44,13 @@ export function EnvironmentsSection({ estate, client, edits }: EnvironmentsSecti
 
   return (
     <section ref={root} className="settings-section" aria-labelledby={headingId}>
-      <div className="section-head">
-        <h2 id={headingId} tabIndex={-1} data-action="heading">
-          Environments
-        </h2>
-        {editable && !list.adding && (
-          <button type="button" data-action="add" onClick={list.startAdding}>
-            Add environment
-          </button>
-        )}
-      </div>
+      <ListHead
+        headingId={headingId}
+        title="Environments"
+        addLabel="Add environment"
+        editable={editable}
+        list={list}
+      />
 
       {list.adding && (
         <EnvironmentEditor
@@ -96,29 +90,11 @@ export function EnvironmentsSection({ estate, client, edits }: EnvironmentsSecti
                     {e.order !== null && `, order ${e.order}`}
                   </span>
                 </div>
-                {editable && list.confirming !== e.id && (
-                  <div className="settings-item-actions">
-                    <button
-                      type="button"
-                      data-action="edit"
-                      data-item={e.id}
-                      onClick={() => list.startEditing(e.id)}
-                    >
-                      Edit <span className="sr-only">environment {label(e)}</span>
-                    </button>
-                    <button
-                      type="button"
-                      data-action="remove"
-                      data-item={e.id}
-                      onClick={() => list.startConfirming(e.id)}
-                    >
-                      Remove <span className="sr-only">environment {label(e)}</span>
-                    </button>
-                  </div>
-                )}
-                {editable && list.confirming === e.id && (
-                  <ConfirmRemove
-                    question={`Remove environment ${label(e)}?`}
+                {editable && (
+                  <ItemActions
+                    id={e.id}
+                    kind="environment"
+                    label={label(e)}
                     note={
                       count === 0
                         ? undefined
@@ -126,9 +102,9 @@ export function EnvironmentsSection({ estate, client, edits }: EnvironmentsSecti
                           ? "1 check belongs to it: move or remove it first."
                           : `${count} checks belong to it: move or remove them first.`
                     }
+                    list={list}
                     edits={edits}
                     onRemove={() => remove(e)}
-                    onCancel={list.cancelConfirming}
                   />
                 )}
               </li>

@@ -41,19 +41,27 @@ export function useListEditing(root: RefObject<HTMLElement | null>) {
     [root],
   );
 
+  const stopAdding = () => {
+    setAdding(false);
+    focusNext(find("add"));
+  };
+  /** `focusId` is the item's id after the edit, which may have renamed it. */
+  const stopEditing = (id: string, focusId = id) => {
+    setEditing((e) => e.filter((x) => x !== id));
+    focusNext(find("edit", focusId));
+  };
+
   return {
     adding,
     startAdding: () => setAdding(true),
-    stopAdding: () => {
-      setAdding(false);
-      focusNext(find("add"));
-    },
+    stopAdding,
     isEditing: (id: string) => editing.includes(id),
     startEditing: (id: string) => setEditing((e) => (e.includes(id) ? e : [...e, id])),
-    /** `focusId` is the item's id after the edit, which may have renamed it. */
-    stopEditing: (id: string, focusId = id) => {
-      setEditing((e) => e.filter((x) => x !== id));
-      focusNext(find("edit", focusId));
+    stopEditing,
+    /** The form for a new item (`originalId` null) or for `originalId` was saved as `id`. */
+    saved: (originalId: string | null, id: string) => {
+      if (originalId === null) stopAdding();
+      else stopEditing(originalId, id);
     },
     confirming,
     startConfirming: (id: string) => setConfirming(id),
@@ -68,6 +76,25 @@ export function useListEditing(root: RefObject<HTMLElement | null>) {
       focusNext(find("heading"));
     },
   };
+}
+
+export type ListEditing = ReturnType<typeof useListEditing>;
+
+/**
+ * Reloading the file from a problem's Reload button, e.g. after a conflict. One reload runs at a
+ * time, and `onReloaded` runs only once the page has the file again: after a failed reload the
+ * problem stays, since the page's status already says the reload failed.
+ */
+export function useReload(edits: EstateEdits, onReloaded: () => void) {
+  const [reloading, setReloading] = useState(false);
+  const reload = async () => {
+    if (reloading) return;
+    setReloading(true);
+    const ok = await edits.reload();
+    setReloading(false);
+    if (ok) onReloaded();
+  };
+  return { reloading, reload };
 }
 
 /** Focuses an element found after the next render, once the element exists. */

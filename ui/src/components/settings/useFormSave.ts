@@ -2,7 +2,7 @@ import { useState, type RefObject } from "react";
 import { BackendError } from "../../backend";
 import type { FieldError } from "../../bindings/FieldError";
 import { groupFieldErrors, type FieldMessages } from "../../lib/estateForm";
-import { useFocusAfterRender, type EstateEdits } from "./edits";
+import { useFocusAfterRender, useReload, type EstateEdits } from "./edits";
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -18,7 +18,6 @@ export function useFormSave(
   problemRef: RefObject<HTMLDivElement | null>,
 ) {
   const [saving, setSaving] = useState(false);
-  const [reloading, setReloading] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
   const [messages, setMessages] = useState<FieldMessages>({});
   const focusNext = useFocusAfterRender();
@@ -52,17 +51,14 @@ export function useFormSave(
     fail(e);
   };
 
-  const reload = async () => {
-    if (reloading) return;
-    setReloading(true);
-    const ok = await edits.reload();
-    setReloading(false);
-    if (!ok) return;
+  const { reloading, reload } = useReload(edits, () => {
     setError(null);
     setMessages({});
     // The problem and its Reload button are gone; Save is where the user goes next.
     focusNext(() => formRef.current?.querySelector<HTMLElement>('button[type="submit"]'));
-  };
+  });
 
   return { saving, reloading, error, messages, submit, reload };
 }
+
+export type FormSave = ReturnType<typeof useFormSave>;
