@@ -156,7 +156,9 @@ describe("Settings", () => {
         },
       },
     ]);
-    expect(screen.getByRole("status").textContent).toBe("Saved. The engine uses the new configuration now.");
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe("Saved. The engine uses the new configuration now."),
+    );
     expect(within(checksSection()).getByRole("button", { name: "Edit check Orders" })).toBeTruthy();
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: "Add check" })));
   });
@@ -279,7 +281,7 @@ describe("Settings", () => {
     await waitFor(() => expect(within(form).queryByRole("button", { name: "Reload" })).toBeNull());
     expect(backend.count("estate")).toBe(2);
     expect(within(form).getByLabelText<HTMLInputElement>("ID").value).toBe("orders");
-    expect(screen.getByRole("status").textContent).toContain("Reloaded the configuration file");
+    await waitFor(() => expect(screen.getByRole("status").textContent).toContain("Reloaded the configuration file"));
 
     fireEvent.click(within(form).getByRole("button", { name: "Save" }));
     await waitFor(() => expect(backend.count("save_check")).toBe(2));
@@ -380,8 +382,10 @@ describe("Settings", () => {
 
     await waitFor(() => expect(screen.queryByRole("button", { name: "Edit check Website" })).toBeNull());
     expect(params(backend, "remove_check")).toEqual([{ revision: "rev-1", id: "web" }]);
-    expect(screen.getByRole("status").textContent).toBe(
-      "Removed check Website. The engine uses the new configuration now.",
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe(
+        "Removed check Website. The engine uses the new configuration now.",
+      ),
     );
     await waitFor(() =>
       expect(document.activeElement).toBe(within(checksSection()).getByRole("heading", { name: "Checks" })),
@@ -505,7 +509,7 @@ describe("Settings", () => {
       await waitFor(() => expect(setPreferences).toHaveBeenCalledTimes(1));
       expect(setPreferences).toHaveBeenLastCalledWith({ ...prefs, notifications: false });
       await waitFor(() => expect((notifications as HTMLInputElement).checked).toBe(false));
-      expect(screen.getByRole("status").textContent).toBe("Notifications are off.");
+      await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Notifications are off."));
 
       fireEvent.click(within(desktop).getByRole("button", { name: "Unmute" }));
       await waitFor(() => expect(within(desktop).queryByText(/Muted until/)).toBeNull());
