@@ -273,7 +273,7 @@ pub fn run() -> Result<(), tauri::Error> {
                 tauri::async_runtime::spawn(toast::run(
                     api.engine().clone(),
                     api.engine().subscribe(),
-                    toast::GROUP_WINDOW,
+                    toast::GROUPING,
                     move || allow.allows_toasts(),
                     move |t| notify(&handle, t),
                 ));

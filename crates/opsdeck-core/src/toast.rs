@@ -15,9 +15,21 @@ use crate::state::Transition;
 use crate::status::Status;
 use crate::time_fmt;
 
-/// Transitions arriving within this time of the first one share a toast. A sweep of many
-/// failing checks spreads over a few seconds (timeouts end at different times).
-pub const GROUP_WINDOW: Duration = Duration::from_secs(4);
+/// How transitions are gathered into one toast: a group stays open while transitions keep
+/// arriving less than `quiet` apart, and closes at the latest `max` after its first one. Checks
+/// run on their own schedules, so the failures of one outage arrive spread over seconds (and
+/// timeouts end at different times); a fixed window would cut them into several toasts.
+#[derive(Debug, Clone, Copy)]
+pub struct Grouping {
+    pub quiet: Duration,
+    pub max: Duration,
+}
+
+/// What the desktop app uses: a toast at most 20 s after the first failure it reports.
+pub const GROUPING: Grouping = Grouping {
+    quiet: Duration::from_secs(5),
+    max: Duration::from_secs(20),
+};
 
 /// Names shown in a grouped toast before "and N more".
 const NAMES_SHOWN: usize = 3;
@@ -174,7 +186,7 @@ fn one_toast(
 pub async fn run(
     engine: Arc<Engine>,
     mut events: broadcast::Receiver<Event>,
-    window: Duration,
+    grouping: Grouping,
     allowed: impl Fn() -> bool + Send,
     show: impl Fn(Toast) + Send,
 ) {
@@ -184,12 +196,14 @@ pub async fn run(
             None => return,
         };
         let mut group = vec![first];
-        let deadline = tokio::time::Instant::now() + window;
-        // Until the window closes (or the stream does: the group is still shown).
-        while let Ok(Some(t)) =
-            tokio::time::timeout_at(deadline, next_transition(&mut events)).await
-        {
-            group.push(t);
+        let last_call = tokio::time::Instant::now() + grouping.max;
+        // Until a quiet spell, the cap, or the end of the stream (the group is still shown).
+        loop {
+            let deadline = (tokio::time::Instant::now() + grouping.quiet).min(last_call);
+            match tokio::time::timeout_at(deadline, next_transition(&mut events)).await {
+                Ok(Some(t)) => group.push(t),
+                Ok(None) | Err(_) => break,
+            }
         }
         if !allowed() {
             continue;

@@ -87,3 +87,61 @@ fn mute_and_preferences_round_trip() {
         DesktopPreferences::default()
     );
 }
+
+/// The whole path: a real engine sweeps ten checks that all fail (nothing listens on their
+/// port), and the toast loop turns their transitions into one notification. (The engine spreads
+/// first runs over at most one interval, here a second.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sweep_of_a_real_engine_raises_one_toast() {
+    use std::sync::Mutex;
+
+    use crate::config::Config;
+    use crate::secret::ExplicitSecrets;
+    use crate::store::Store;
+
+    // A port that was free a moment ago: connections are refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut text = String::from("[settings]\nfailures_to_down = 1\n");
+    for i in 0..10 {
+        text += &format!(
+            "[[check]]\nid = \"svc-{i}\"\nname = \"Service {i}\"\ntype = \"http\"\nurl = \"http://127.0.0.1:{port}/{i}\"\ninterval = \"1s\"\n"
+        );
+    }
+    let config = Config::parse(&text, "test").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("h.sqlite")).await.unwrap();
+    let engine = Engine::new(config, store, Arc::new(ExplicitSecrets::default()))
+        .await
+        .unwrap();
+    let shown: Arc<Mutex<Vec<Toast>>> = Arc::default();
+    let sink = shown.clone();
+    let toasts = tokio::spawn(run(
+        engine.clone(),
+        engine.subscribe(),
+        Grouping {
+            quiet: Duration::from_secs(2),
+            max: Duration::from_secs(20),
+        },
+        || true,
+        move |t| sink.lock().unwrap().push(t),
+    ));
+    engine.start().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while shown.lock().unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "no toast");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Give a second group the chance to (wrongly) appear.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let shown = shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].title, "10 checks are down");
+    assert!(shown[0].body.starts_with("Service "), "{}", shown[0].body);
+    assert!(shown[0].body.ends_with("and 7 more"), "{}", shown[0].body);
+    engine.shutdown().await;
+    toasts.abort();
+}
