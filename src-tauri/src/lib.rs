@@ -4,7 +4,7 @@
 //! behaviour (what a toast says, when it is muted, what the tray summary reads) lives in
 //! `opsdeck-core`.
 
-mod tray;
+pub mod tray;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

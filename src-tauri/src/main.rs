@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    opsdeck_desktop::tray::remember_local_offset();
     // WebKitGTK's accelerated compositing buys this UI nothing and, without a GPU (remote
     // desktops, virtual machines), costs about 100 MB in software buffers and blank windows on
     // some drivers. Set before any thread starts; a value the user set wins.

@@ -143,3 +143,15 @@ fn a_remote_page_in_the_window_cannot_call_the_engine() {
     );
     assert!(err.is_err());
 }
+
+#[test]
+fn mute_times_read_as_a_clock_time() {
+    let shown = crate::tray::local_time("2026-03-29T00:30:00Z");
+    // Local time where the zone is known, else UTC said out loud.
+    assert!(
+        shown.len() == 5 || shown == "00:30 UTC",
+        "unexpected clock time `{shown}`"
+    );
+    assert_eq!(shown.as_bytes()[2], b':');
+    assert_eq!(crate::tray::local_time("not a time"), "not a time");
+}

@@ -57,13 +57,34 @@ fn tooltip<R: Runtime>(app: &AppHandle<R>, api: &Api) -> (Status, String) {
     (worst, text)
 }
 
-/// `HH:MM` in UTC from an RFC 3339 time (the tooltip has no room for a zone name).
-fn local_time(rfc3339: &str) -> String {
-    rfc3339
-        .split('T')
-        .nth(1)
-        .map(|t| format!("{} UTC", &t[..t.len().min(5)]))
-        .unwrap_or_else(|| rfc3339.to_string())
+/// The local UTC offset, read while the process had one thread: on Linux the offset can only
+/// be read safely then, so later reads fall back to it.
+static START_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
+
+/// Call first thing in `main`, before any thread starts.
+pub fn remember_local_offset() {
+    if let Ok(offset) = time::UtcOffset::current_local_offset() {
+        let _ = START_OFFSET.set(offset);
+    }
+}
+
+/// `HH:MM` of an RFC 3339 time in the user's time zone; with "UTC" when it is not known.
+pub(crate) fn local_time(rfc3339: &str) -> String {
+    let Ok(t) =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+    else {
+        return rfc3339.to_string();
+    };
+    let offset = time::UtcOffset::current_local_offset()
+        .ok()
+        .or_else(|| START_OFFSET.get().copied());
+    match offset {
+        Some(offset) => {
+            let local = t.to_offset(offset);
+            format!("{:02}:{:02}", local.hour(), local.minute())
+        }
+        None => format!("{:02}:{:02} UTC", t.hour(), t.minute()),
+    }
 }
 
 /// Redraw the tray icon and tooltip from the engine's current state.
