@@ -182,6 +182,12 @@ pub async fn launch() -> Desktop {
         .env("DISPLAY", &display)
         .env("OPSDECK_CONFIG", &config_path)
         .env("OPSDECK_DATA_DIR", dir.path().join("data"))
+        // The app's own OS files (window state, the autostart entry, web storage) go here,
+        // not into the home folder of whoever runs the tests.
+        .env("HOME", dir.path().join("home"))
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg-config"))
+        .env("XDG_DATA_HOME", dir.path().join("xdg-data"))
+        .env("XDG_CACHE_HOME", dir.path().join("xdg-cache"))
         // No accessibility bus in a bare X session; without this GTK waits for one.
         .env("NO_AT_BRIDGE", "1")
         .stdout(log.try_clone().unwrap())

@@ -109,12 +109,41 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
     .await;
     page_shows(c, "Down", Duration::from_secs(5)).await;
 
+    // Settings › Desktop: starting with the OS writes the OS's autostart entry, with the
+    // argument that starts the app in the tray; turning it off removes it.
+    c.find(Locator::XPath("//nav//a[normalize-space()='Settings']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start_with_os = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(
+            "//label[contains(normalize-space(), 'Start opsdeck when I sign in')]//input | //input[@id=//label[contains(normalize-space(), 'Start opsdeck when I sign in')]/@for]",
+        ))
+        .await
+        .expect("the Desktop section of Settings");
+    screenshot("desktop-settings.png", &c.screenshot().await.unwrap());
+    // The autostart entry goes under the home folder's `.config` (XDG's default place).
+    let entry = app.dir.path().join("home/.config/autostart/opsdeck.desktop");
+    assert!(!entry.exists());
+    start_with_os.click().await.unwrap();
+    let text = eventually_file(&entry, true).await;
+    assert!(text.contains("--minimized"), "{text}");
+    start_with_os.click().await.unwrap();
+    eventually_file(&entry, false).await;
+
     // A second start of the app hands over to this one and leaves.
     let second = std::process::Command::new(driver::APP)
         .env("DISPLAY", &app.display)
         .env("NO_AT_BRIDGE", "1")
         .env("OPSDECK_CONFIG", app.dir.path().join("opsdeck.toml"))
         .env("OPSDECK_DATA_DIR", app.dir.path().join("data"))
+        .env("HOME", app.dir.path().join("home"))
+        .env("XDG_CONFIG_HOME", app.dir.path().join("xdg-config"))
+        .env("XDG_DATA_HOME", app.dir.path().join("xdg-data"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -122,7 +151,7 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
     let status = wait_exit(second, Duration::from_secs(20));
     assert!(status.success(), "the second instance exited with {status}");
     // The first one still answers.
-    assert_eq!(text_of(c, "#main-content h1").await, "ERP REST API");
+    assert_eq!(text_of(c, "#main-content h1").await, "Settings");
 
     for (name, rss, pss) in app.memory_by_process() {
         println!("  {name}: {rss:.0} MiB resident, {pss:.0} MiB proportional");
@@ -130,6 +159,23 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
     let (rss, pss) = app.memory_mib();
     println!("memory of the app's processes: {rss:.0} MiB resident, {pss:.0} MiB proportional");
     app.close().await;
+}
+
+/// Wait until `path` exists (and return its text) or is gone.
+async fn eventually_file(path: &std::path::Path, present: bool) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if path.exists() == present {
+            return std::fs::read_to_string(path).unwrap_or_default();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} was never {}",
+            path.display(),
+            if present { "written" } else { "removed" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn wait_exit(mut child: std::process::Child, within: Duration) -> std::process::ExitStatus {
