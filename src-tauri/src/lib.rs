@@ -17,6 +17,10 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 /// Name of the event that carries every engine [`opsdeck_core::engine::Event`].
 pub const EVENT: &str = "opsdeck://event";
 
+/// Name of the event that carries the desktop preferences whenever they change (muting from
+/// the tray, say), so an open Settings page shows the truth.
+pub const PREFERENCES_EVENT: &str = "opsdeck://preferences";
+
 /// Given by the OS autostart entry: start in the tray without showing the window.
 pub const MINIMIZED_ARG: &str = "--minimized";
 
@@ -95,8 +99,14 @@ fn set_desktop_preferences<R: Runtime>(
         autostart::set(&app, wanted)?;
     }
     let saved = prefs.update(|p| *p = preferences)?;
-    tray::refresh(&app);
+    preferences_changed(&app, &saved);
     Ok(saved)
+}
+
+/// Tell the tray and the web view that the preferences changed.
+pub fn preferences_changed<R: Runtime>(app: &AppHandle<R>, now: &DesktopPreferences) {
+    tray::refresh(app);
+    let _ = app.emit(PREFERENCES_EVENT, now);
 }
 
 /// Restart the app (after the first config file was created, say).

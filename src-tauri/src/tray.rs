@@ -163,11 +163,11 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             if let Some(hours) = other.strip_prefix("mute-").and_then(|h| h.parse().ok()) {
                 if let Some(prefs) = app.try_state::<Arc<Preferences>>() {
                     let now = opsdeck_core::time_fmt::now_ms();
-                    if let Err(e) = prefs.update(|p| p.mute_for(hours, now)) {
-                        tracing::warn!(error = %e, "cannot mute notifications");
+                    match prefs.update(|p| p.mute_for(hours, now)) {
+                        Ok(saved) => crate::preferences_changed(app, &saved),
+                        Err(e) => tracing::warn!(error = %e, "cannot mute notifications"),
                     }
                 }
-                refresh(app);
             }
         }
     }

@@ -127,7 +127,10 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
         .expect("the Desktop section of Settings");
     screenshot("desktop-settings.png", &c.screenshot().await.unwrap());
     // The autostart entry goes under the home folder's `.config` (XDG's default place).
-    let entry = app.dir.path().join("home/.config/autostart/opsdeck.desktop");
+    let entry = app
+        .dir
+        .path()
+        .join("home/.config/autostart/opsdeck.desktop");
     assert!(!entry.exists());
     start_with_os.click().await.unwrap();
     let text = eventually_file(&entry, true).await;

@@ -123,6 +123,7 @@ describe("sharedEvents", () => {
       preferences: vi.fn(),
       setPreferences: vi.fn(),
       restart: vi.fn(),
+      onPreferences: vi.fn(),
     };
     const inner: Backend = {
       call: () => Promise.reject(new Error("unused")),

@@ -40,6 +40,9 @@ export interface DesktopControls {
   setPreferences(preferences: DesktopPreferences): Promise<DesktopPreferences>;
   /** Restarts the app, e.g. to leave the demo once a config file exists. */
   restart(): Promise<void>;
+  /** Calls back with the preferences whenever they change elsewhere (the tray menu); returns
+   * the function that stops it. */
+  onPreferences(callback: (preferences: DesktopPreferences) => void): () => void;
 }
 
 /** The result type of each method. */

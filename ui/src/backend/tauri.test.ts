@@ -14,7 +14,7 @@ vi.mock("@tauri-apps/api/event", () => ({
   listen: (name: string, h: (e: { payload: Event }) => void) => listen(name, h),
 }));
 
-const { createTauriBackend, EVENT_NAME } = await import("./tauri");
+const { createTauriBackend, EVENT_NAME, PREFERENCES_EVENT } = await import("./tauri");
 const { BackendError } = await import("./errors");
 
 describe("Tauri backend", () => {
@@ -117,6 +117,18 @@ describe("Tauri backend", () => {
 
   it("unlistens even when unsubscribed before listening started", async () => {
     const stop = createTauriBackend().subscribe(() => undefined);
+    stop();
+    await vi.waitFor(() => expect(unlisten).toHaveBeenCalledTimes(1));
+  });
+
+  it("follows preference changes made in the shell", async () => {
+    const seen: unknown[] = [];
+    const stop = createTauriBackend().desktop!.onPreferences((p) => seen.push(p));
+    expect(listen).toHaveBeenCalledWith(PREFERENCES_EVENT, expect.any(Function));
+    expect(PREFERENCES_EVENT).toBe("opsdeck://preferences");
+    const prefs = { start_with_os: false, notifications: true, muted_until: "2099-01-01T00:00:00Z" };
+    (handler as unknown as (e: { payload: unknown }) => void)({ payload: prefs });
+    expect(seen).toEqual([prefs]);
     stop();
     await vi.waitFor(() => expect(unlisten).toHaveBeenCalledTimes(1));
   });

@@ -11,6 +11,29 @@ import { toBackendError } from "./errors";
 import type { Backend } from "./index";
 
 export const EVENT_NAME = "opsdeck://event";
+export const PREFERENCES_EVENT = "opsdeck://preferences";
+
+/** `listen`, with an unsubscribe that works even before the listener is registered. */
+function follow<T>(name: string, callback: (payload: T) => void, onReady?: (ok: boolean) => void) {
+  let unlisten: UnlistenFn | null = null;
+  let closed = false;
+  listen<T>(name, (e) => callback(e.payload)).then(
+    (fn) => {
+      if (closed) {
+        fn();
+        return;
+      }
+      unlisten = fn;
+      onReady?.(true);
+    },
+    () => onReady?.(false),
+  );
+  return () => {
+    closed = true;
+    unlisten?.();
+    unlisten = null;
+  };
+}
 
 async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -27,29 +50,11 @@ export function createTauriBackend(): Backend {
       setPreferences: (preferences) =>
         command<DesktopPreferences>("set_desktop_preferences", { preferences }),
       restart: () => command<void>("restart"),
+      onPreferences: (callback) => follow<DesktopPreferences>(PREFERENCES_EVENT, callback),
     },
 
     call: <T>(request: Request) => command<T>("rpc", { request }),
 
-    subscribe(onEvent, onLive) {
-      let unlisten: UnlistenFn | null = null;
-      let closed = false;
-      listen<Event>(EVENT_NAME, (e) => onEvent(e.payload)).then(
-        (fn) => {
-          if (closed) {
-            fn();
-            return;
-          }
-          unlisten = fn;
-          onLive?.(true);
-        },
-        () => onLive?.(false),
-      );
-      return () => {
-        closed = true;
-        unlisten?.();
-        unlisten = null;
-      };
-    },
+    subscribe: (onEvent, onLive) => follow<Event>(EVENT_NAME, onEvent, onLive),
   };
 }

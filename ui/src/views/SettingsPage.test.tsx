@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendError, type DesktopControls } from "../backend";
 import type { About } from "../bindings/About";
@@ -532,6 +532,29 @@ describe("Settings", () => {
       expect((start as HTMLInputElement).checked).toBe(false);
     });
 
+    it("follows preferences changed elsewhere, such as muting from the tray", async () => {
+      let push: ((p: DesktopPreferences) => void) | null = null;
+      const stop = vi.fn();
+      const backend = Object.assign(backendWith(), {
+        desktop: desktopControls({
+          onPreferences: (callback) => {
+            push = callback;
+            return stop;
+          },
+        }),
+      });
+      const { unmount } = render(<SettingsPage backend={backend} />);
+      const desktop = await screen.findByRole("region", { name: "Desktop" });
+      await screen.findByRole("checkbox", { name: "Start opsdeck when I sign in" });
+      expect(within(desktop).queryByRole("button", { name: "Unmute" })).toBeNull();
+
+      const until = new Date(NOW + 3_600_000).toISOString();
+      act(() => push?.({ start_with_os: false, notifications: true, muted_until: until }));
+      expect(await within(desktop).findByRole("button", { name: "Unmute" })).toBeTruthy();
+      unmount();
+      expect(stop).toHaveBeenCalled();
+    });
+
     it("writes the mute time in en-GB, with the day when it is not today", () => {
       expect(formatUntil(new Date(2025, 5, 1, 14, 0).getTime(), NOW)).toBe("14:00");
       expect(formatUntil(new Date(2025, 5, 2, 9, 5).getTime(), NOW)).toBe("Mon 2 Jun, 09:05");
@@ -544,6 +567,7 @@ function desktopControls(partial: Partial<DesktopControls> = {}): DesktopControl
     preferences: () => Promise.resolve({ start_with_os: false, notifications: true, muted_until: null }),
     setPreferences: (p) => Promise.resolve(p),
     restart: () => Promise.resolve(),
+    onPreferences: () => () => undefined,
     ...partial,
   };
 }

@@ -47,8 +47,13 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
         if (!cancelled) setLoadError(toBackendError(e));
       },
     );
+    // Muting from the tray menu changes them while this page is open.
+    const stop = desktop.onPreferences((p) => {
+      if (!cancelled) setPrefs(p);
+    });
     return () => {
       cancelled = true;
+      stop();
     };
   }, [desktop]);
 
