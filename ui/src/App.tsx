@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Backend } from "./backend";
+import { api, type Backend } from "./backend";
 import type { CheckView } from "./bindings/CheckView";
 import type { Overview } from "./bindings/Overview";
 import { CommandPalette } from "./components/CommandPalette";
@@ -35,6 +35,7 @@ export function App({ backend }: { backend: Backend }) {
   const [onlyProblems, setOnlyProblems] = useStoredState("session", ONLY_PROBLEMS_KEY, false, isBoolean);
   const [paletteOpen, setPaletteOpen] = useState(false);
   const closePalette = useCallback(() => setPaletteOpen(false), []);
+  const checkAll = useCallback(() => api(backend).checkAll(), [backend]);
 
   useEffect(() => {
     document.title = overview ? `${STATUS_LABEL[overview.status]} · opsdeck` : "opsdeck";
@@ -130,6 +131,7 @@ export function App({ backend }: { backend: Backend }) {
               onQueryChange={setQuery}
               onlyProblems={onlyProblems}
               onOnlyProblemsChange={setOnlyProblems}
+              onCheckAll={checkAll}
             />
           )}
         </div>

@@ -31,3 +31,11 @@ export function countStatuses(checks: Iterable<Pick<CheckView, "status">>): Stat
 export function isProblem(check: Pick<CheckView, "status" | "last_status">): boolean {
   return check.status !== "up" || check.last_status !== "up";
 }
+
+/** "2 down, 1 degraded, 27 up": worst first, zeros left out; "no results" when empty. */
+export function describeCounts(counts: StatusCounts): string {
+  const parts = STATUSES_WORST_FIRST.filter((s) => counts[s] > 0).map(
+    (s) => `${counts[s]} ${STATUS_LABEL[s].toLowerCase()}`,
+  );
+  return parts.length > 0 ? parts.join(", ") : "no results";
+}

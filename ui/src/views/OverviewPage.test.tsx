@@ -31,6 +31,23 @@ describe("Overview", () => {
     vi.useRealTimers();
   });
 
+  it("checks all now and says how the results came out", async () => {
+    let answer: (counts: unknown) => void = () => undefined;
+    backend = new FakeBackend({
+      overview: () => data,
+      check_all: () => new Promise((resolve) => (answer = resolve)),
+    });
+    render(<App backend={backend} />);
+    const button = await screen.findByRole("button", { name: "Check all now" });
+    fireEvent.click(button);
+    expect(button.textContent).toBe("Checking all…");
+    fireEvent.click(button); // a second click while running does not start another round
+    expect(backend.count("check_all")).toBe(1);
+    act(() => answer({ up: 27, degraded: 1, down: 2, unknown: 0 }));
+    expect(await screen.findByText("Checked: 2 down, 1 degraded, 27 up")).toBeTruthy();
+    expect(button.textContent).toBe("Check all now");
+  });
+
   it("shows every check with status text, message, latency, age and 24 h uptime", async () => {
     render(<App backend={backend} />);
 

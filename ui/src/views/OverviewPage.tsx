@@ -1,6 +1,8 @@
-import { memo, useDeferredValue, useId, useMemo } from "react";
+import { memo, useDeferredValue, useId, useMemo, useState } from "react";
+import { toBackendError } from "../backend";
 import type { CheckView } from "../bindings/CheckView";
 import type { EnvironmentView } from "../bindings/EnvironmentView";
+import type { StatusCounts } from "../bindings/StatusCounts";
 import { Ago } from "../components/Ago";
 import { Counts } from "../components/Counts";
 import { FirstRun } from "../components/FirstRun";
@@ -8,6 +10,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { formatLatency, formatUptime } from "../lib/format";
 import { filterEnvironments, sortWorstFirst, totalChecks } from "../lib/overview";
 import { checkHref } from "../lib/route";
+import { describeCounts } from "../lib/status";
 import { useStoredState } from "../lib/storage";
 import type { LiveOverview } from "../lib/useLiveOverview";
 
@@ -26,6 +29,8 @@ export interface OverviewPageProps {
   onQueryChange: (query: string) => void;
   onlyProblems: boolean;
   onOnlyProblemsChange: (only: boolean) => void;
+  /** Runs every check now; without it the page offers no "Check all now". */
+  onCheckAll?: () => Promise<StatusCounts>;
 }
 
 export function OverviewPage({
@@ -34,6 +39,7 @@ export function OverviewPage({
   onQueryChange,
   onlyProblems,
   onOnlyProblemsChange,
+  onCheckAll,
 }: OverviewPageProps) {
   const { overview, error, reload, connection } = state;
   const searchId = useId();
@@ -121,6 +127,7 @@ export function OverviewPage({
             />
             Only problems
           </label>
+          {onCheckAll && <CheckAllButton run={onCheckAll} />}
           <div className="segmented layout-toggle" role="group" aria-label="Layout">
             <button type="button" aria-pressed={layout === "list"} onClick={() => setLayout("list")}>
               <ListIcon />
@@ -245,3 +252,34 @@ function GridIcon() {
     </svg>
   );
 }
+
+type CheckAllState =
+  | { state: "idle" }
+  | { state: "running" }
+  | { state: "done"; counts: StatusCounts }
+  | { state: "failed"; message: string };
+
+/** "Check all now": after a fix or a restart, see the whole estate's answer at once. */
+function CheckAllButton({ run }: { run: () => Promise<StatusCounts> }) {
+  const [progress, setProgress] = useState<CheckAllState>({ state: "idle" });
+  const start = () => {
+    if (progress.state === "running") return;
+    setProgress({ state: "running" });
+    run().then(
+      (counts) => setProgress({ state: "done", counts }),
+      (e: unknown) => setProgress({ state: "failed", message: toBackendError(e).message }),
+    );
+  };
+  return (
+    <span className="check-all">
+      <button type="button" onClick={start} aria-disabled={progress.state === "running" || undefined}>
+        {progress.state === "running" ? "Checking all…" : "Check all now"}
+      </button>
+      <span className="check-all-result" role="status">
+        {progress.state === "done" && `Checked: ${describeCounts(progress.counts)}`}
+        {progress.state === "failed" && `Could not check all: ${progress.message}`}
+      </span>
+    </span>
+  );
+}
+
