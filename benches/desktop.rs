@@ -33,15 +33,16 @@ async fn main() {
         }
         tokio::time::sleep(IDLE).await;
         println!("after {IDLE:?} idle:");
-        for (name, rss, pss) in app.memory_by_process() {
-            println!("  {name:<16} {rss:>6.0} MiB resident {pss:>6.0} MiB proportional");
+        for (name, memory) in app.memory_by_process() {
+            println!("  {name:<16} {memory}");
         }
-        let (rss, pss) = app.memory_mib();
+        let all = app.memory();
+        println!("  {:<16} {all}", "all");
         println!(
-            "  {:<16} {rss:>6.0} MiB resident {pss:>6.0} MiB proportional",
-            "all"
+            "private memory (MB; what Windows calls the private working set): {:.0}",
+            all.private * 1.048_576
         );
-        let pss_mb = pss * 1.048_576;
+        let pss_mb = all.proportional * 1.048_576;
         println!(
             "idle memory (proportional, MB): {pss_mb:.0} (budget 200) {}",
             if pss_mb <= 200.0 { "PASS" } else { "FAIL" }

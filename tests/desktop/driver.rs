@@ -79,25 +79,50 @@ fn start_xvfb() -> (Option<Child>, String) {
     if let Ok(d) = std::env::var("DISPLAY") {
         return (None, d);
     }
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            assert!(Instant::now() < deadline, "Xvfb {display} did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        return (Some(child), display);
+    // Xvfb picks a free display number itself and tells it on the given descriptor.
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("Xvfb's stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+        .expect("read Xvfb's display number");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb did not say its display number: `{line}`"));
+    (Some(child), format!(":{n}"))
+}
+
+/// Ask a process to stop (so an X server removes its socket and lock), then make sure.
+fn terminate(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
     }
-    panic!("no free X display number");
+    let _ = Command::new("kill")
+        .arg(child.id().to_string())
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 pub fn config(fakes: &FakeServer) -> String {
@@ -242,11 +267,9 @@ impl Desktop {
     }
 
     fn stop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        terminate(&mut self.driver);
         if let Some(x) = &mut self.xvfb {
-            let _ = x.kill();
-            let _ = x.wait();
+            terminate(x);
         }
     }
 
@@ -273,8 +296,8 @@ impl Desktop {
         found
     }
 
-    /// Resident and proportional memory (MiB) of each of the app's processes, by name.
-    pub fn memory_by_process(&self) -> Vec<(String, f64, f64)> {
+    /// Memory of each of the app's processes, by name.
+    pub fn memory_by_process(&self) -> Vec<(String, Memory)> {
         self.processes()
             .into_iter()
             .map(|pid| {
@@ -282,41 +305,66 @@ impl Desktop {
                     .unwrap_or_default()
                     .trim()
                     .to_string();
-                let (rss, pss) = memory_of(pid);
-                (name, rss, pss)
+                (name, Memory::of(pid))
             })
             .collect()
     }
 
-    /// Resident and proportional memory (MiB) of all the app's processes.
-    pub fn memory_mib(&self) -> (f64, f64) {
+    /// Memory of all the app's processes together.
+    pub fn memory(&self) -> Memory {
         self.memory_by_process()
-            .iter()
-            .fold((0.0, 0.0), |(r, p), (_, rss, pss)| (r + rss, p + pss))
+            .into_iter()
+            .fold(Memory::default(), |a, (_, m)| Memory {
+                resident: a.resident + m.resident,
+                proportional: a.proportional + m.proportional,
+                private: a.private + m.private,
+            })
     }
 }
 
-fn memory_of(pid: u32) -> (f64, f64) {
-    let mut rss = 0.0;
-    let mut pss = 0.0;
-    {
+/// Memory of a process in MiB, from `/proc/PID/smaps_rollup`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Memory {
+    /// Every page mapped in, shared libraries counted in full by each process.
+    pub resident: f64,
+    /// Shared pages split between the processes that map them: the fair total.
+    pub proportional: f64,
+    /// Pages no other process maps (close to Windows' "private working set").
+    pub private: f64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Memory {
         let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let mut m = Memory::default();
         for line in text.lines() {
-            let kib = |l: &str| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .unwrap_or(0.0)
-                    / 1024.0
+            let mut parts = line.split_whitespace();
+            let (Some(key), Some(kib)) = (
+                parts.next(),
+                parts.next().and_then(|v| v.parse::<f64>().ok()),
+            ) else {
+                continue;
             };
-            if line.starts_with("Rss:") {
-                rss += kib(line);
-            } else if line.starts_with("Pss:") {
-                pss += kib(line);
+            let mib = kib / 1024.0;
+            match key {
+                "Rss:" => m.resident += mib,
+                "Pss:" => m.proportional += mib,
+                "Private_Clean:" | "Private_Dirty:" => m.private += mib,
+                _ => {}
             }
         }
+        m
     }
-    (rss, pss)
+}
+
+impl std::fmt::Display for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>6.0} MiB resident {:>6.0} MiB proportional {:>6.0} MiB private",
+            self.resident, self.proportional, self.private
+        )
+    }
 }
 
 impl Drop for Desktop {

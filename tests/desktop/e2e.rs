@@ -156,11 +156,10 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
     // The first one still answers.
     assert_eq!(text_of(c, "#main-content h1").await, "Settings");
 
-    for (name, rss, pss) in app.memory_by_process() {
-        println!("  {name}: {rss:.0} MiB resident, {pss:.0} MiB proportional");
+    for (name, memory) in app.memory_by_process() {
+        println!("  {name:<16} {memory}");
     }
-    let (rss, pss) = app.memory_mib();
-    println!("memory of the app's processes: {rss:.0} MiB resident, {pss:.0} MiB proportional");
+    println!("  {:<16} {}", "all", app.memory());
     app.close().await;
 }
 
