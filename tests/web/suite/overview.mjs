@@ -243,23 +243,28 @@ export async function overviewTests({ browser, base }) {
         timeout: 5000,
         message: "fewer rows with Only problems",
       });
-      // One consistent snapshot of the page: every row shown is a problem.
-      const rows = await page.locator("li.check-row").evaluateAll((lis) =>
-        lis.map((li) => ({
+      // One consistent snapshot of the page (rows and the count read in the same task: a
+      // flapping demo service may come and go between two separate reads).
+      const snapshot = await page.evaluate(() => ({
+        rows: [...document.querySelectorAll("li.check-row")].map((li) => ({
           id: li.querySelector("a[data-check-id]")?.dataset.checkId,
           status: li.querySelector(".row-status .status-text")?.textContent?.trim(),
           pending: li.querySelector(".row-pending") !== null,
         })),
-      );
+        count: document.querySelector("p.result-count")?.textContent?.trim() ?? "",
+        text: document.querySelector("main")?.innerText ?? "",
+      }));
+      const rows = snapshot.rows;
       const healthy = rows.filter((r) => r.status === "Up" && !r.pending);
       assert(healthy.length === 0, `healthy checks shown with Only problems: ${healthy.map((r) => r.id).join(", ")}`);
       const ids = rows.map((r) => r.id);
       assert(ids.includes("reporting-api-test"), "the down Reporting API (Test) is not listed as a problem");
       assert(ids.includes("epicor-sync-live"), "the degraded Epicor Sync API (Live) is not listed as a problem");
-      const text = await page.locator("main").innerText();
-      assert(!text.includes("Identity Server"), "healthy Identity Server is shown with Only problems");
-      const count = (await page.locator("p.result-count").innerText()).trim();
-      assert(new RegExp(`^Showing ${rows.length} of ${checks.length} checks$`).test(count), `result count "${count}"`);
+      assert(!snapshot.text.includes("Identity Server"), "healthy Identity Server is shown with Only problems");
+      assert(
+        new RegExp(`^Showing ${rows.length} of ${checks.length} checks$`).test(snapshot.count),
+        `result count "${snapshot.count}" with ${rows.length} rows shown`,
+      );
 
       await toggle.uncheck();
       await eventually(async () => (await shownIds(page)).length === checks.length, {
