@@ -97,6 +97,12 @@ pub enum SecretAction {
     Delete { name: String },
     /// List the credentials the config refers to, whether each is stored, and who uses it
     List,
+    /// Run the checks that use a credential now (after setting or rotating it)
+    Test {
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -273,6 +279,21 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 }
             }))
             .await
+        }
+        SecretAction::Test { name, format } => {
+            let (path, _) = config_path(cli);
+            let config = match load_config(&path) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let Some(users) = config.secret_refs().remove(name.as_str()) else {
+                eprintln!(
+                    "no check in {} uses the credential `{name}`; `opsdeck secret list` shows the ones in use",
+                    path.display()
+                );
+                return exit::USAGE;
+            };
+            check(cli, *format, &users).await
         }
         SecretAction::List => {
             let (path, _) = config_path(cli);

@@ -87,9 +87,11 @@ async fn secret_set_then_a_check_authenticates_with_it() {
         let set = set_secret(&n, &v);
         let list = run(&["secret", "list"], Some(&c));
         let check = run(&["check", "--format", "json"], Some(&c));
+        let test = run(&["secret", "test", &n, "--format", "json"], Some(&c));
+        let unused = run(&["secret", "test", "nobody-uses-this"], Some(&c));
         let delete = run(&["secret", "delete", &n], Some(&c));
         let after = run(&["check", "--format", "json"], Some(&c));
-        vec![set, list, check, delete, after]
+        vec![set, list, check, test, unused, delete, after]
     })
     .await
     .unwrap();
@@ -101,7 +103,7 @@ async fn secret_set_then_a_check_authenticates_with_it() {
         );
         assert!(!all.contains(value), "the secret value was printed: {all}");
     }
-    let [set, list, check, delete, after] = &outputs[..] else {
+    let [set, list, check, test, unused, delete, after] = &outputs[..] else {
         unreachable!()
     };
     assert_eq!(
@@ -121,6 +123,18 @@ async fn secret_set_then_a_check_authenticates_with_it() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
+    // `secret test` runs exactly the checks that use the credential.
+    assert_eq!(
+        test.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    let tested: serde_json::Value = serde_json::from_slice(&test.stdout).unwrap();
+    assert_eq!(tested["results"][0]["id"], "secured");
+    assert_eq!(tested["results"][0]["status"], "up");
+    assert_eq!(unused.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&unused.stderr).contains("no check in"));
     assert_eq!(delete.status.code(), Some(0));
     assert_eq!(after.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
