@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod credential_dates;
 pub mod engine;
 pub mod estate;
 pub mod paths;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use opsdeck_core::config::Config;
+use opsdeck_core::credential_dates::CredentialDates;
 use opsdeck_core::engine;
 use opsdeck_core::secret::{Keychain, SecretError, SecretSource};
 use opsdeck_core::status::Status;
@@ -228,7 +229,26 @@ fn secret_exit(e: &SecretError) -> i32 {
     }
 }
 
+/// Credential dates are a convenience: failing to record one is said, not fatal.
+fn note_dates(result: std::io::Result<()>, data: &Path) {
+    if let Err(e) = result {
+        eprintln!(
+            "warning: cannot record the date in {}: {e}",
+            CredentialDates::file(data).display()
+        );
+    }
+}
+
+/// `2026-11-25 10:20 UTC` from RFC 3339; as given when it does not parse.
+fn short_utc(rfc3339: &str) -> String {
+    match rfc3339.split_once('T') {
+        Some((day, time)) if time.len() >= 5 => format!("{day} {} UTC", &time[..5]),
+        _ => rfc3339.to_string(),
+    }
+}
+
 async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
+    let data = data_dir(cli);
     // The keyring backends block (D-Bus, Win32): keep them off the async workers.
     let run = |f: Box<dyn FnOnce() -> i32 + Send>| async move {
         tokio::task::spawn_blocking(f)
@@ -253,6 +273,8 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
             run(Box::new(move || match Keychain.set(&name, &value) {
                 Ok(()) => {
                     eprintln!("stored credential `{name}` in the OS keychain (service `opsdeck`)");
+                    let now = opsdeck_core::time_fmt::now_rfc3339();
+                    note_dates(CredentialDates::record_set(&data, &name, &now), &data);
                     0
                 }
                 Err(e) => {
@@ -267,6 +289,7 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
             run(Box::new(move || match Keychain.delete(&name) {
                 Ok(true) => {
                     eprintln!("deleted credential `{name}`");
+                    note_dates(CredentialDates::record_delete(&data, &name), &data);
                     0
                 }
                 Ok(false) => {
@@ -302,13 +325,17 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 Err(code) => return code,
             };
             let refs = config.secret_refs();
+            let dates = CredentialDates::load(&data);
             run(Box::new(move || {
                 if refs.is_empty() {
                     out("the config refers to no credentials\n");
                     return 0;
                 }
                 let width = refs.keys().map(String::len).max().unwrap_or(4).max(4);
-                let mut text = format!("{:<width$}  {:<8}  USED BY\n", "NAME", "STORED");
+                let mut text = format!(
+                    "{:<width$}  {:<8}  {:<20}  USED BY\n",
+                    "NAME", "STORED", "LAST SET"
+                );
                 let mut code = 0;
                 for (name, users) in refs {
                     let stored = match Keychain.get(&name) {
@@ -322,8 +349,13 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                             return secret_exit(&e);
                         }
                     };
+                    let set = dates
+                        .set_at
+                        .get(&name)
+                        .map(|at| short_utc(at))
+                        .unwrap_or_else(|| "-".into());
                     text.push_str(&format!(
-                        "{name:<width$}  {stored:<8}  {}\n",
+                        "{name:<width$}  {stored:<8}  {set:<20}  {}\n",
                         users.join(", ")
                     ));
                 }

@@ -25,8 +25,9 @@ fn keychain_available() -> bool {
     false
 }
 
-fn set_secret(name: &str, value: &str) -> std::process::Output {
+fn set_secret(name: &str, value: &str, data: &std::path::Path) -> std::process::Output {
     let mut child = opsdeck()
+        .env("OPSDECK_DATA_DIR", data)
         .args(["secret", "set", name])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -82,14 +83,30 @@ async fn secret_set_then_a_check_authenticates_with_it() {
             &format!("username = \"monitor\"\npassword = {{ secret = \"{name}\" }}"),
         ),
     );
-    let (n, v, c) = (name.clone(), value.to_string(), config.clone());
+    let data = dir.path().join("data");
+    let (n, v, c, d) = (
+        name.clone(),
+        value.to_string(),
+        config.clone(),
+        data.clone(),
+    );
     let outputs = tokio::task::spawn_blocking(move || {
-        let set = set_secret(&n, &v);
-        let list = run(&["secret", "list"], Some(&c));
+        let with_data = |args: &[&str]| {
+            opsdeck()
+                .env("OPSDECK_DATA_DIR", &d)
+                .arg("--config")
+                .arg(&c)
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let set = set_secret(&n, &v, &d);
+        let list = with_data(&["secret", "list"]);
         let check = run(&["check", "--format", "json"], Some(&c));
         let test = run(&["secret", "test", &n, "--format", "json"], Some(&c));
         let unused = run(&["secret", "test", "nobody-uses-this"], Some(&c));
-        let delete = run(&["secret", "delete", &n], Some(&c));
+        let delete = with_data(&["secret", "delete", &n]);
         let after = run(&["check", "--format", "json"], Some(&c));
         vec![set, list, check, test, unused, delete, after]
     })
@@ -117,6 +134,12 @@ async fn secret_set_then_a_check_authenticates_with_it() {
         list_text.contains(&name) && list_text.contains("yes") && list_text.contains("secured"),
         "{list_text}"
     );
+    // When it was set is recorded beside the history, and shown (names and dates only).
+    let today = &opsdeck_core::time_fmt::now_rfc3339()[..10];
+    assert!(
+        list_text.contains("LAST SET") && list_text.contains(today),
+        "{list_text}"
+    );
     assert_eq!(
         check.status.code(),
         Some(0),
@@ -136,6 +159,8 @@ async fn secret_set_then_a_check_authenticates_with_it() {
     assert_eq!(unused.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&unused.stderr).contains("no check in"));
     assert_eq!(delete.status.code(), Some(0));
+    let dates = std::fs::read_to_string(data.join("credentials.json")).unwrap();
+    assert!(!dates.contains(&name), "{dates}");
     assert_eq!(after.status.code(), Some(3));
     let json: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(json["results"][0]["status"], "unknown");
