@@ -433,10 +433,7 @@ impl EstateFileEditor {
         let checks = array_of_tables(&mut doc, "check")?;
         let index = match original_id {
             Some(id) => {
-                let i = find(checks, id).ok_or_else(|| EstateError::NotFound {
-                    kind: "check",
-                    id: id.into(),
-                })?;
+                let i = find(checks, "check", id)?;
                 fill_check(checks.get_mut(i).expect("index found above"), form);
                 i
             }
@@ -453,10 +450,7 @@ impl EstateFileEditor {
     pub fn remove_check(&self, revision: &str, id: &str) -> Result<Config, EstateError> {
         let (mut doc, _) = self.open(revision)?;
         let checks = array_of_tables(&mut doc, "check")?;
-        let i = find(checks, id).ok_or_else(|| EstateError::NotFound {
-            kind: "check",
-            id: id.into(),
-        })?;
+        let i = find(checks, "check", id)?;
         checks.remove(i);
         if checks.is_empty() {
             doc.remove("check");
@@ -491,10 +485,7 @@ impl EstateFileEditor {
         let envs = array_of_tables(&mut doc, "environment")?;
         let index = match original_id {
             Some(old) => {
-                let i = find(envs, old).ok_or_else(|| EstateError::NotFound {
-                    kind: "environment",
-                    id: old.into(),
-                })?;
+                let i = find(envs, "environment", old)?;
                 fill_environment(envs.get_mut(i).expect("index found above"), form);
                 i
             }
@@ -541,10 +532,7 @@ impl EstateFileEditor {
             ));
         }
         let envs = array_of_tables(&mut doc, "environment")?;
-        let i = find(envs, id).ok_or_else(|| EstateError::NotFound {
-            kind: "environment",
-            id: id.into(),
-        })?;
+        let i = find(envs, "environment", id)?;
         envs.remove(i);
         if envs.is_empty() {
             doc.remove("environment");
@@ -611,10 +599,15 @@ fn array_of_tables<'d>(
         })
 }
 
-fn find(tables: &ArrayOfTables, id: &str) -> Option<usize> {
+/// Index of the table with `id`; `kind` names it in the error.
+fn find(tables: &ArrayOfTables, kind: &'static str, id: &str) -> Result<usize, EstateError> {
     tables
         .iter()
         .position(|t| t.get("id").and_then(Item::as_str) == Some(id))
+        .ok_or_else(|| EstateError::NotFound {
+            kind,
+            id: id.into(),
+        })
 }
 
 /// Set `key` to `value`, or remove it when `value` is `None`. An existing key keeps its
