@@ -180,7 +180,8 @@ fn follow<R: Runtime>(app: AppHandle<R>, api: Api) {
     tauri::async_runtime::spawn(async move {
         let mut dirty = false;
         let mut tick = tokio::time::interval(REFRESH_EVERY);
-        let mut minutes = 0u32;
+        // Ticks since the last redraw: 120 of them are a minute.
+        let mut idle_ticks = 0u32;
         loop {
             tokio::select! {
                 event = events.recv() => match event {
@@ -189,10 +190,10 @@ fn follow<R: Runtime>(app: AppHandle<R>, api: Api) {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
                 _ = tick.tick() => {
-                    minutes += 1;
-                    if dirty || minutes >= 120 {
+                    idle_ticks += 1;
+                    if dirty || idle_ticks >= 120 {
                         dirty = false;
-                        minutes = 0;
+                        idle_ticks = 0;
                         refresh(&app);
                     }
                 }

@@ -450,20 +450,12 @@ impl Api {
             ));
         }
         let _one = self.editing.lock().await;
-        let path = editor.path().to_path_buf();
         let reader = editor.clone();
-        blocking(move || edit(&editor)).await?;
-        // Load, not the parsed text: relative paths in the file resolve against its folder.
-        match blocking(move || Config::load(&path).map_err(|e| ApiError::invalid(e.to_string())))
-            .await
-        {
-            Ok(config) => {
-                self.engine.apply_config(config).await;
-                let (path, _) = self.engine.config_state();
-                self.engine.set_config_state(path, None);
-            }
-            Err(e) => tracing::warn!(error = %e, "config saved by a form did not load again"),
-        }
+        let mut config = blocking(move || edit(&editor)).await?;
+        config.resolve_relative_to(reader.path());
+        self.engine.apply_config(config).await;
+        let (path, _) = self.engine.config_state();
+        self.engine.set_config_state(path, None);
         blocking(move || reader.read()).await
     }
 

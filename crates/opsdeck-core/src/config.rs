@@ -332,18 +332,21 @@ impl Config {
             }],
         })?;
         let mut config = Config::parse(&text, &origin)?;
-        // Relative paths in the file mean relative to the file, wherever opsdeck was started.
-        if let Some(dir) = path.parent() {
-            for check in &mut config.check {
-                let CheckSpec::Http(http) = &mut check.spec;
-                if let Some(ca) = &mut http.ca_file {
-                    if ca.is_relative() {
-                        *ca = dir.join(&*ca);
-                    }
+        config.resolve_relative_to(path);
+        Ok(config)
+    }
+
+    /// Relative paths in the file mean relative to the file, wherever opsdeck was started.
+    pub fn resolve_relative_to(&mut self, file: &Path) {
+        let Some(dir) = file.parent() else { return };
+        for check in &mut self.check {
+            let CheckSpec::Http(http) = &mut check.spec;
+            if let Some(ca) = &mut http.ca_file {
+                if ca.is_relative() {
+                    *ca = dir.join(&*ca);
                 }
             }
         }
-        Ok(config)
     }
 }
 

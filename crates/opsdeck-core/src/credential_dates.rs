@@ -31,13 +31,8 @@ impl CredentialDates {
 
     fn save(&self, data_dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(data_dir)?;
-        let path = Self::file(data_dir);
-        let tmp = path.with_extension("json.new");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(&tmp, &path)
+        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::paths::replace_file(&Self::file(data_dir), &text)
     }
 
     /// Record that `name` was stored at `at` (RFC 3339).

@@ -406,18 +406,10 @@ impl EstateFileEditor {
 
     /// Replace the file in one step, so a crash or a concurrent reader never sees half a file.
     fn write(&self, text: &str) -> Result<(), EstateError> {
-        let mut tmp = self.path.clone().into_os_string();
-        tmp.push(".opsdeck-new");
-        let tmp = PathBuf::from(tmp);
-        let io = |action, source| EstateError::Io {
-            action,
+        crate::paths::replace_file(&self.path, text.as_bytes()).map_err(|source| EstateError::Io {
+            action: "write",
             path: self.origin(),
             source,
-        };
-        std::fs::write(&tmp, text).map_err(|e| io("write", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("replace", e)
         })
     }
 

@@ -2,7 +2,7 @@
 //! (`%APPDATA%\opsdeck\config` on Windows, `~/Library/Application Support/…` on macOS,
 //! XDG directories on Linux).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "opsdeck")
@@ -20,4 +20,16 @@ pub fn default_data_dir() -> PathBuf {
     dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from("opsdeck-data"))
+}
+
+/// Replace `path` with `contents` in one step: written beside it as `<name>.opsdeck-new`, then
+/// renamed over it, so a crash or a concurrent reader never sees half a file.
+pub fn replace_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".opsdeck-new");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

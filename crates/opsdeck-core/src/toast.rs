@@ -85,10 +85,7 @@ impl DesktopPreferences {
     pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(data_dir)?;
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        let path = Self::file(data_dir);
-        let tmp = path.with_extension("json.new");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, &path)
+        crate::paths::replace_file(&Self::file(data_dir), &text)
     }
 
     /// Whether a toast may be shown at `now_ms` (Unix ms).
