@@ -26,7 +26,8 @@ pub const MINIMIZED_ARG: &str = "--minimized";
 
 #[tauri::command]
 async fn rpc(api: tauri::State<'_, Api>, request: Request) -> Result<serde_json::Value, ApiError> {
-    api.call(request).await
+    api.call(&opsdeck_core::access::Caller::local(), request)
+        .await
 }
 
 /// The desktop preferences and where they are saved.

@@ -4,9 +4,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod credentials;
+mod tokens;
+
+pub use credentials::{CredentialState, CredentialView, Credentials};
+pub use tokens::CreatedToken;
+
+use crate::access::{Caller, Role};
 use crate::config::Config;
 use crate::engine::{CheckView, Engine, EngineError};
 use crate::estate::{
@@ -64,6 +72,90 @@ pub enum Request {
         revision: String,
         id: String,
     },
+    /// Who the caller is and what role they hold.
+    Session,
+    /// Every credential the config refers to (or that was stored from the console): whether
+    /// it is in the keychain, who uses it, when it was last set. Never a value.
+    Credentials,
+    /// Store (or replace) a credential in the OS keychain.
+    SetCredential {
+        name: String,
+        value: SecretInput,
+    },
+    DeleteCredential {
+        name: String,
+    },
+    /// Run the checks that use a credential now.
+    TestCredential {
+        name: String,
+    },
+    /// The server's API tokens (names, roles, dates; never values).
+    Tokens,
+    /// Create a token; the answer holds its value, which is shown this once.
+    CreateToken {
+        name: String,
+        role: Role,
+    },
+    RevokeToken {
+        name: String,
+    },
+}
+
+impl Request {
+    /// The least role allowed to send this command.
+    pub fn required_role(&self) -> Role {
+        match self {
+            Request::Overview
+            | Request::CheckDetail { .. }
+            | Request::History { .. }
+            | Request::Transitions { .. }
+            | Request::Stats
+            | Request::About
+            | Request::Session => Role::Viewer,
+            Request::CheckNow { .. } | Request::CheckAll | Request::TestCredential { .. } => {
+                Role::Operator
+            }
+            Request::Estate
+            | Request::CreateEstate
+            | Request::SaveCheck { .. }
+            | Request::RemoveCheck { .. }
+            | Request::SaveEnvironment { .. }
+            | Request::RemoveEnvironment { .. }
+            | Request::Credentials
+            | Request::SetCredential { .. }
+            | Request::DeleteCredential { .. }
+            | Request::Tokens
+            | Request::CreateToken { .. }
+            | Request::RevokeToken { .. } => Role::Admin,
+        }
+    }
+
+    /// The method name as sent on the wire (`check_now`), for messages and logs.
+    pub fn method(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("method").and_then(|m| m.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// A credential value sent by the console: read straight into a `SecretString`, shown as
+/// `[redacted]` by `Debug`, and serialised as `"[redacted]"`, so a logged or echoed request
+/// never carries it.
+#[derive(Clone, Deserialize, TS)]
+#[ts(type = "string")]
+pub struct SecretInput(pub SecretString);
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for SecretInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
@@ -218,7 +310,8 @@ pub struct Files {
 #[derive(Debug, Clone, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `not_found`, `invalid_request`, `conflict`, `read_only` or `internal`.
+    /// `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `read_only`,
+    /// `unavailable` or `internal`.
     pub code: String,
     pub message: String,
     /// For `invalid_request` from a form: the problem with each field.
@@ -309,12 +402,38 @@ impl Api {
         &self.engine
     }
 
-    /// The one entry point both transports use.
-    pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
+    /// The one entry point both transports use: checks the caller's role, then runs the command.
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        request: Request,
+    ) -> Result<serde_json::Value, ApiError> {
         fn json<T: Serialize>(v: T) -> Result<serde_json::Value, ApiError> {
             serde_json::to_value(v).map_err(|e| ApiError::new("internal", e.to_string()))
         }
+        let needed = request.required_role();
+        if caller.role < needed {
+            return Err(ApiError::new(
+                "forbidden",
+                format!(
+                    "`{}` needs the {needed} role; the token `{}` has the {} role",
+                    request.method(),
+                    caller.name,
+                    caller.role
+                ),
+            ));
+        }
         match request {
+            Request::Session => json(caller),
+            Request::Credentials => json(self.credentials().await?),
+            Request::SetCredential { name, value } => {
+                json(self.set_credential(name, value.0).await?)
+            }
+            Request::DeleteCredential { name } => json(self.delete_credential(name).await?),
+            Request::TestCredential { name } => json(self.test_credential(&name).await?),
+            Request::Tokens => json(self.tokens().await?),
+            Request::CreateToken { name, role } => json(self.create_token(name, role).await?),
+            Request::RevokeToken { name } => json(self.revoke_token(name).await?),
             Request::Overview => json(self.overview().await?),
             Request::CheckDetail { id } => json(self.check_detail(&id).await?),
             Request::History { id, window } => json(self.history(&id, window).await?),

@@ -33,6 +33,26 @@ pub struct Config {
     /// Everything opsdeck watches.
     #[serde(default)]
     pub check: Vec<Check>,
+    /// How `opsdeck serve` lets people in.
+    #[serde(default)]
+    pub server: ServerSettings,
+}
+
+/// `[server]`: access rules of `opsdeck serve`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Whether `/metrics` answers without a token (Prometheus scrapers often have none). When
+    /// false, a scraper sends a viewer token as `Authorization: Bearer …`.
+    pub metrics_public: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            metrics_public: true,
+        }
+    }
 }
 
 /// Engine-wide settings (`[settings]`).
@@ -535,13 +555,18 @@ impl<'a> Loader<'a> {
             }
         };
         let mut config = Config::default();
-        const TOP: &[&str] = &["settings", "environment", "check"];
+        const TOP: &[&str] = &["settings", "environment", "check", "server"];
         for (key, value) in root.get_ref().iter() {
             let key_name: &str = key.get_ref();
             match key_name {
                 "settings" => {
                     if let Some(s) = self.typed::<Settings>("settings".into(), value) {
                         config.settings = s;
+                    }
+                }
+                "server" => {
+                    if let Some(s) = self.typed::<ServerSettings>("server".into(), value) {
+                        config.server = s;
                     }
                 }
                 "environment" => {
@@ -568,7 +593,7 @@ impl<'a> Loader<'a> {
                         Some(key.span()),
                         Some(other.to_string()),
                         format!(
-                            "unknown top-level key `{other}`; expected one of `settings`, `environment`, `check`{hint}"
+                            "unknown top-level key `{other}`; expected one of `settings`, `server`, `environment`, `check`{hint}"
                         ),
                     );
                 }

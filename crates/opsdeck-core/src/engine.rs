@@ -188,6 +188,11 @@ impl Engine {
             .clone()
     }
 
+    /// Where this engine's checks read credentials (the OS keychain, or the demo's none).
+    pub fn secrets(&self) -> &Arc<dyn SecretSource> {
+        &self.secrets
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -1,6 +1,7 @@
 //! The opsdeck engine. It knows nothing of Tauri or HTTP servers: the desktop shell and the
 //! headless server are thin adapters over [`api::Api`].
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod credential_dates;

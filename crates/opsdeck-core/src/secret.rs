@@ -25,6 +25,36 @@ pub enum SecretError {
     InvalidName { name: String },
     #[error("the value for credential `{name}` is empty; nothing was stored")]
     EmptyValue { name: String },
+    #[error("the OS keychain is locked, or opsdeck was refused access to it, so credential `{name}` cannot be used: {fix}")]
+    Locked { name: String, fix: &'static str },
+    #[error(
+        "credential `{name}` cannot be changed here: the built-in demo estate keeps no credentials"
+    )]
+    NotAKeychain { name: String },
+}
+
+impl SecretError {
+    /// The credential the error is about.
+    pub fn name(&self) -> &str {
+        match self {
+            SecretError::Missing { name }
+            | SecretError::Unavailable { name, .. }
+            | SecretError::InvalidName { name }
+            | SecretError::EmptyValue { name }
+            | SecretError::Locked { name, .. }
+            | SecretError::NotAKeychain { name } => name,
+        }
+    }
+
+    /// `missing`, `locked`, `unavailable` or `invalid`: what the UI offers to do about it.
+    pub fn problem(&self) -> &'static str {
+        match self {
+            SecretError::Missing { .. } => "missing",
+            SecretError::Locked { .. } => "locked",
+            SecretError::Unavailable { .. } | SecretError::NotAKeychain { .. } => "unavailable",
+            SecretError::InvalidName { .. } | SecretError::EmptyValue { .. } => "invalid",
+        }
+    }
 }
 
 /// What to do when the keychain is missing or locked, per OS.
@@ -36,9 +66,28 @@ const FIX: &str = if cfg!(target_os = "windows") {
     "start a Secret Service provider in your session (gnome-keyring-daemon or KeePassXC with Secret Service enabled), unlock it, and make sure DBUS_SESSION_BUS_ADDRESS is set"
 };
 
-/// Where probes get credentials from.
+/// How to unlock the keychain, per OS.
+const UNLOCK: &str = if cfg!(target_os = "windows") {
+    "sign in to Windows with the account opsdeck runs as, so that its Credential Manager is loaded"
+} else if cfg!(target_os = "macos") {
+    "unlock the login keychain in Keychain Access (or `security unlock-keychain`) and allow opsdeck when asked"
+} else {
+    "unlock the login keyring (open Passwords and Keys, or sign in to the desktop session); on a server without a desktop, start gnome-keyring-daemon with `--unlock`, feeding the keyring password on standard input"
+};
+
+/// Where probes get credentials from, and where the console stores them.
 pub trait SecretSource: Send + Sync + std::fmt::Debug {
     fn get(&self, name: &str) -> Result<SecretString, SecretError>;
+
+    /// Store a value. Only the OS keychain stores; other sources refuse.
+    fn set(&self, name: &str, _value: &SecretString) -> Result<(), SecretError> {
+        Err(SecretError::NotAKeychain { name: name.into() })
+    }
+
+    /// Remove a value; `Ok(false)` when there was none.
+    fn delete(&self, name: &str) -> Result<bool, SecretError> {
+        Err(SecretError::NotAKeychain { name: name.into() })
+    }
 }
 
 /// The OS keychain through the `keyring` crate's native backend.
@@ -51,24 +100,6 @@ impl Keychain {
             return Err(SecretError::InvalidName { name: name.into() });
         }
         keyring::Entry::new(SERVICE, name).map_err(|e| map_error(name, e))
-    }
-
-    pub fn set(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
-        if value.expose_secret().is_empty() {
-            return Err(SecretError::EmptyValue { name: name.into() });
-        }
-        Self::entry(name)?
-            .set_password(value.expose_secret())
-            .map_err(|e| map_error(name, e))
-    }
-
-    /// Deletes the entry; `Ok(false)` when there was none.
-    pub fn delete(&self, name: &str) -> Result<bool, SecretError> {
-        match Self::entry(name)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(map_error(name, e)),
-        }
     }
 
     pub fn exists(&self, name: &str) -> Result<bool, SecretError> {
@@ -87,11 +118,34 @@ impl SecretSource for Keychain {
             .map(SecretString::from)
             .map_err(|e| map_error(name, e))
     }
+
+    fn set(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
+        if value.expose_secret().is_empty() {
+            return Err(SecretError::EmptyValue { name: name.into() });
+        }
+        Self::entry(name)?
+            .set_password(value.expose_secret())
+            .map_err(|e| map_error(name, e))
+    }
+
+    fn delete(&self, name: &str) -> Result<bool, SecretError> {
+        match Self::entry(name)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_error(name, e)),
+        }
+    }
 }
 
 fn map_error(name: &str, e: keyring::Error) -> SecretError {
     match e {
         keyring::Error::NoEntry => SecretError::Missing { name: name.into() },
+        // Secret Service answers a locked collection it cannot prompt for this way; the macOS
+        // and Windows stores use it for a locked keychain or a refused access.
+        keyring::Error::NoStorageAccess(_) => SecretError::Locked {
+            name: name.into(),
+            fix: UNLOCK,
+        },
         // The keyring crate's messages never contain the secret value itself.
         other => SecretError::Unavailable {
             name: name.into(),

@@ -15,6 +15,9 @@ fn export_all(dir: &Path) {
     api::Stats::export_all_to(dir).expect("export");
     api::ApiError::export_all_to(dir).expect("export");
     api::About::export_all_to(dir).expect("export");
+    api::Credentials::export_all_to(dir).expect("export");
+    api::CreatedToken::export_all_to(dir).expect("export");
+    opsdeck_core::access::Caller::export_all_to(dir).expect("export");
     opsdeck_core::toast::DesktopPreferences::export_all_to(dir).expect("export");
     opsdeck_core::estate::EstateFile::export_all_to(dir).expect("export");
     engine::Event::export_all_to(dir).expect("export");

@@ -211,7 +211,16 @@ async fn run() {
     let guard = opsdeck::server::Guard {
         loopback_only: true,
     };
-    let app = opsdeck::server::router(Api::new(engine.clone()), None, guard, stopping);
+    // The API wants a token, as it does in production; Argon2 runs for the first request only.
+    let tokens = opsdeck_core::access::TokenStore::new(dir.path());
+    let viewer = tokens
+        .create("bench", opsdeck_core::access::Role::Viewer)
+        .unwrap();
+    let access = opsdeck::server::auth::Access::new(
+        Arc::new(opsdeck_core::access::TokenVerifier::new(tokens)),
+        false,
+    );
+    let app = opsdeck::server::router(Api::new(engine.clone()), access, None, guard, stopping);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -222,6 +231,7 @@ async fn run() {
         let t = Instant::now();
         let body = client
             .get(&url)
+            .bearer_auth(secrecy::ExposeSecret::expose_secret(&viewer.token))
             .send()
             .await
             .unwrap()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use opsdeck_core::access::{Role, TokenStore};
 use opsdeck_core::config::Config;
 use opsdeck_core::credential_dates::CredentialDates;
 use opsdeck_core::engine;
@@ -67,6 +68,31 @@ pub enum Command {
     },
     /// Serve the console against the built-in demo estate.
     Demo(ServeArgs),
+    /// API tokens for `opsdeck serve` (kept as slow hashes in the data directory).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once (it cannot be shown again)
+    Create {
+        /// A name that says whose token it is, e.g. `anna-phone` or `prometheus`
+        #[arg(long)]
+        name: String,
+        /// viewer (read), operator (+ check now), approver (+ CAB approvals), admin (+ config, credentials, tokens)
+        #[arg(long)]
+        role: Role,
+    },
+    /// List tokens: names, roles, ids and creation dates (never values)
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Revoke a token; a running server refuses it from its next request
+    Revoke { name: String },
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +106,12 @@ pub struct ServeArgs {
     /// Allow listening on a non-loopback address without TLS
     #[arg(long)]
     pub insecure_http: bool,
+    /// PEM certificate chain (leaf first) to serve HTTPS with
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +178,78 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Demo(args) => serve(&cli, args, true).await,
         Command::Config { action } => config_command(&cli, action),
         Command::Secret { action } => secret_command(&cli, action).await,
+        Command::Token { action } => token_command(&cli, action).await,
+    }
+}
+
+async fn token_command(cli: &Cli, action: &TokenAction) -> i32 {
+    use secrecy::ExposeSecret;
+    let store = TokenStore::new(&data_dir(cli));
+    let fail = |e: opsdeck_core::access::AccessError| {
+        eprintln!("{e}");
+        match e {
+            opsdeck_core::access::AccessError::InvalidName(_)
+            | opsdeck_core::access::AccessError::Duplicate(_)
+            | opsdeck_core::access::AccessError::NotFound(_) => exit::DATA,
+            _ => exit::IO,
+        }
+    };
+    match action {
+        TokenAction::Create { name, role } => {
+            let (name, role) = (name.clone(), *role);
+            let created = tokio::task::spawn_blocking(move || store.create(&name, role)).await;
+            match created {
+                Ok(Ok(new)) => {
+                    // The token on stdout alone, so `opsdeck token create … > file` or a
+                    // pipe captures exactly it; the explanation goes to stderr.
+                    out(&format!("{}\n", new.token.expose_secret()));
+                    eprintln!(
+                        "created token `{}` with the {} role; it is shown this once, so store it now (opsdeck keeps only a hash)",
+                        new.info.name, new.info.role
+                    );
+                    0
+                }
+                Ok(Err(e)) => fail(e),
+                Err(_) => exit::SOFTWARE,
+            }
+        }
+        TokenAction::List { format } => match store.list() {
+            Ok(tokens) => {
+                match format {
+                    Format::Json => out(&format!(
+                        "{}\n",
+                        serde_json::json!({ "tokens": tokens })
+                    )),
+                    Format::Table if tokens.is_empty() => out(
+                        "no API tokens yet; create one with `opsdeck token create --name NAME --role viewer`\n",
+                    ),
+                    Format::Table => {
+                        let width = tokens.iter().map(|t| t.name.len()).max().unwrap_or(4).max(4);
+                        let mut text =
+                            format!("{:<width$}  {:<8}  {:<16}  CREATED\n", "NAME", "ROLE", "ID");
+                        for t in &tokens {
+                            text.push_str(&format!(
+                                "{:<width$}  {:<8}  {:<16}  {}\n",
+                                t.name,
+                                t.role.as_str(),
+                                t.id,
+                                short_utc(&t.created_at)
+                            ));
+                        }
+                        out(&text);
+                    }
+                }
+                0
+            }
+            Err(e) => fail(e),
+        },
+        TokenAction::Revoke { name } => match store.revoke(name) {
+            Ok(info) => {
+                eprintln!("revoked token `{}` ({})", info.name, info.role);
+                0
+            }
+            Err(e) => fail(e),
+        },
     }
 }
 
@@ -223,7 +327,9 @@ fn config_command(cli: &Cli, action: &ConfigAction) -> i32 {
 
 fn secret_exit(e: &SecretError) -> i32 {
     match e {
-        SecretError::Unavailable { .. } => exit::UNAVAILABLE,
+        SecretError::Unavailable { .. }
+        | SecretError::Locked { .. }
+        | SecretError::NotAKeychain { .. } => exit::UNAVAILABLE,
         SecretError::InvalidName { .. } | SecretError::EmptyValue { .. } => exit::DATA,
         SecretError::Missing { .. } => exit::DATA,
     }
@@ -403,15 +509,30 @@ fn ui_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
-    if !args.listen.ip().is_loopback() && !args.insecure_http {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match crate::server::tls::server_config(cert, key) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("{e}");
+                return exit::CONFIG;
+            }
+        },
+        _ => None,
+    };
+    let loopback = args.listen.ip().is_loopback();
+    if !loopback && tls.is_none() {
+        if !args.insecure_http {
+            eprintln!(
+                "refusing to listen on {} without TLS: tokens and everything the console shows would cross the network in clear text. \
+                 Pass --tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure-http if a TLS-terminating proxy is in front",
+                args.listen
+            );
+            return exit::USAGE;
+        }
         eprintln!(
-            "refusing to listen on {} without TLS: anyone on the network could read the console. \
-             Listen on 127.0.0.1, or pass --insecure-http if a TLS-terminating proxy is in front",
+            "warning: serving plain HTTP on {} (--insecure-http): tokens cross the network in clear text unless a TLS proxy is in front",
             args.listen
         );
-        return exit::USAGE;
-    }
-    if args.insecure_http {
         tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address (--insecure-http)");
     }
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
@@ -452,17 +573,43 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     if ui.is_none() {
         tracing::warn!("the web UI is not built; the API is served without it");
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{addr}/");
     eprintln!(
-        "opsdeck is serving http://{addr}/ ({} checks, history in {})",
+        "opsdeck is serving {url} ({} checks, history in {})",
         engine.config().check.len(),
         db.display()
     );
+    let verifier = Arc::new(opsdeck_core::access::TokenVerifier::new(TokenStore::new(
+        &options.data_dir,
+    )));
+    // Whoever started the server at a terminal gets a link that signs them in as admin for as
+    // long as this process runs. It is shown on the terminal only (never logged, never stored).
+    if std::io::stderr().is_terminal() {
+        use secrecy::ExposeSecret;
+        let token = verifier.session_token("sign-in link", Role::Admin);
+        eprintln!(
+            "sign in as admin (valid until this server stops): {url}#token={}",
+            token.expose_secret()
+        );
+    } else if verifier.count() == 0 {
+        eprintln!(
+            "no API tokens exist yet: create one with `opsdeck token create --name NAME --role admin` to sign in"
+        );
+    }
+    let access = crate::server::auth::Access::new(verifier, tls.is_some());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let guard = crate::server::Guard {
-        loopback_only: args.listen.ip().is_loopback(),
+        loopback_only: loopback,
     };
-    let app = crate::server::router(booted.api(), ui, guard, stopping);
-    let result = crate::server::serve(listener, app, stop).await;
+    let app = crate::server::router(booted.api(), access, ui, guard, stopping);
+    let result = match tls {
+        Some(config) => match crate::server::tls::TlsListener::new(listener, config) {
+            Ok(l) => crate::server::serve(l, app, stop).await,
+            Err(e) => Err(e),
+        },
+        None => crate::server::serve(listener, app, stop).await,
+    };
     engine.shutdown().await;
     drop(booted);
     match result {

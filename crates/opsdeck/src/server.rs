@@ -1,5 +1,8 @@
 //! `opsdeck serve`: the HTTP face of the engine. A thin adapter: every `/api` route maps onto
-//! one [`Request`] and goes through [`Api::call`].
+//! one [`Request`] and goes through [`Api::call`] with the caller its token names.
+
+pub mod auth;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,8 +14,9 @@ use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures::Stream;
+use opsdeck_core::access::Caller;
 use opsdeck_core::api::{Api, ApiError, HistoryWindow, Request};
 use opsdeck_core::status::Status;
 use serde::Deserialize;
@@ -23,6 +27,7 @@ use crate::metrics;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub api: Api,
+    pub access: auth::Access,
     /// Flips to `true` when the server stops, so long-lived streams end and let it.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -37,12 +42,23 @@ pub struct Guard {
 
 pub fn router(
     api: Api,
+    access: auth::Access,
     ui_dir: Option<PathBuf>,
     guard: Guard,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
-    let state = AppState { api, stopping };
+    let state = AppState {
+        api,
+        access,
+        stopping,
+    };
     let api_routes = Router::new()
+        .route(
+            "/session",
+            get(auth::session)
+                .post(auth::sign_in)
+                .delete(auth::sign_out),
+        )
         .route("/rpc", post(rpc))
         .route("/overview", get(overview))
         .route("/checks/{id}", get(check_detail))
@@ -56,6 +72,10 @@ pub fn router(
         .nest("/api", api_routes)
         .route("/metrics", get(metrics_endpoint))
         .route("/HealthCheck", get(health_check))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .with_state(state);
     app = match ui_dir {
         Some(dir) => {
@@ -177,7 +197,9 @@ impl IntoResponse for ApiResponse {
                     "not_found" => StatusCode::NOT_FOUND,
                     "invalid_request" => StatusCode::BAD_REQUEST,
                     "conflict" => StatusCode::CONFLICT,
-                    "read_only" => StatusCode::FORBIDDEN,
+                    "read_only" | "forbidden" => StatusCode::FORBIDDEN,
+                    "unauthorized" => StatusCode::UNAUTHORIZED,
+                    "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 (status, Json(e)).into_response()
@@ -186,25 +208,57 @@ impl IntoResponse for ApiResponse {
     }
 }
 
-async fn call(state: &AppState, request: Request) -> ApiResponse {
-    ApiResponse(state.api.call(request).await)
+async fn call(state: &AppState, caller: &Caller, request: Request) -> ApiResponse {
+    ApiResponse(state.api.call(caller, request).await)
 }
 
-async fn rpc(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResponse {
+async fn rpc(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: axum::body::Bytes,
+) -> ApiResponse {
     match serde_json::from_slice::<Request>(&body) {
-        Ok(request) => call(&state, request).await,
+        Ok(request) => call(&state, &caller, request).await,
         Err(e) => ApiResponse(Err(ApiError::invalid(format!(
-            "the request body is not a valid command: {e}"
+            "the request body is not a valid command: {}",
+            without_quoted_values(&e.to_string())
         )))),
     }
 }
 
-async fn overview(State(state): State<AppState>) -> ApiResponse {
-    call(&state, Request::Overview).await
+/// serde quotes the offending value in some messages (`invalid type: string "…"`); a command
+/// can carry a credential, so error bodies keep the shape of the problem but not the value.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
 }
 
-async fn check_detail(State(state): State<AppState>, Path(id): Path<String>) -> ApiResponse {
-    call(&state, Request::CheckDetail { id }).await
+async fn overview(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::Overview).await
+}
+
+async fn check_detail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResponse {
+    call(&state, &caller, Request::CheckDetail { id }).await
 }
 
 #[derive(Deserialize)]
@@ -214,6 +268,7 @@ struct HistoryQuery {
 
 async fn history(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResponse {
@@ -227,11 +282,15 @@ async fn history(
             ))))
         }
     };
-    call(&state, Request::History { id, window }).await
+    call(&state, &caller, Request::History { id, window }).await
 }
 
-async fn check_now(State(state): State<AppState>, Path(id): Path<String>) -> ApiResponse {
-    call(&state, Request::CheckNow { id }).await
+async fn check_now(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResponse {
+    call(&state, &caller, Request::CheckNow { id }).await
 }
 
 #[derive(Deserialize)]
@@ -242,10 +301,12 @@ struct TransitionsQuery {
 
 async fn transitions(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<TransitionsQuery>,
 ) -> ApiResponse {
     call(
         &state,
+        &caller,
         Request::Transitions {
             id: q.id,
             limit: q.limit,
@@ -254,8 +315,8 @@ async fn transitions(
     .await
 }
 
-async fn stats(State(state): State<AppState>) -> ApiResponse {
-    call(&state, Request::Stats).await
+async fn stats(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResponse {
+    call(&state, &caller, Request::Stats).await
 }
 
 async fn api_not_found() -> ApiResponse {
@@ -384,15 +445,20 @@ async fn no_ui() -> Response {
 
 /// Serve until Ctrl+C / SIGTERM, then stop accepting, end event streams, finish requests
 /// (for at most 10 s), and return.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     app: Router,
     stop: tokio::sync::watch::Sender<bool>,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    auth::ClientAddr:
+        for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let mut stopped = stop.subscribe();
     let server = axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<auth::ClientAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;

@@ -19,8 +19,27 @@ struct Server {
     base: String,
 }
 
+/// The admin token of each running server, by base URL, so the request helpers can sign in.
+static TOKENS: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// A client that sends the admin token of the server at `base`.
+fn client(base: &str) -> reqwest::Client {
+    let token = TOKENS.lock().unwrap().get(base).cloned().unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 impl Server {
     fn start(config: &Path, data: &Path) -> Server {
+        let token = create_token(data, "admin");
         let mut child = opsdeck()
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(config)
@@ -55,6 +74,7 @@ impl Server {
             Ok(Err(log)) => panic!("server exited before serving:\n{log}"),
             Err(e) => panic!("server did not start: {e}"),
         };
+        TOKENS.lock().unwrap().insert(base.clone(), token);
         Server { child, base }
     }
 
@@ -89,7 +109,11 @@ impl Drop for Server {
 }
 
 async fn get(base: &str, path: &str) -> (u16, Value) {
-    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let r = client(base)
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (
@@ -99,7 +123,7 @@ async fn get(base: &str, path: &str) -> (u16, Value) {
 }
 
 async fn rpc(base: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = client(base)
         .post(format!("{base}/api/rpc"))
         .json(&body)
         .send()
@@ -169,7 +193,11 @@ async fn serve_api_events_metrics_reload_and_restart() {
     let base = server.base.clone();
 
     // Live events: the SSE stream delivers results as they happen.
-    let mut events = reqwest::get(format!("{base}/api/events")).await.unwrap();
+    let mut events = client(&base)
+        .get(format!("{base}/api/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         events.headers()["content-type"].to_str().unwrap(),
         "text/event-stream"
@@ -242,20 +270,20 @@ async fn serve_api_events_metrics_reload_and_restart() {
 
     // A browser page elsewhere cannot drive the console: foreign Host names (DNS rebinding),
     // other origins and non-JSON command bodies (CSRF) are refused.
-    let client = reqwest::Client::new();
+    let browser = client(&base);
     let status =
         |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status().as_u16() };
     let overview_url = format!("{base}/api/overview");
     let rpc_url = format!("{base}/api/rpc");
     let run_url = format!("{base}/api/checks/up/run");
     assert_eq!(
-        status(client.get(&overview_url).header("host", "evil.example")).await,
+        status(browser.get(&overview_url).header("host", "evil.example")).await,
         421
     );
     let body = r#"{"method":"check_now","params":{"id":"up"}}"#;
     assert_eq!(
         status(
-            client
+            browser
                 .post(&rpc_url)
                 .header("content-type", "text/plain")
                 .body(body)
@@ -265,7 +293,7 @@ async fn serve_api_events_metrics_reload_and_restart() {
     );
     assert_eq!(
         status(
-            client
+            browser
                 .post(&run_url)
                 .header("origin", "http://evil.example")
         )
@@ -273,7 +301,7 @@ async fn serve_api_events_metrics_reload_and_restart() {
         403
     );
     assert_eq!(
-        status(client.post(&run_url).header("origin", base.clone())).await,
+        status(browser.post(&run_url).header("origin", base.clone())).await,
         200
     );
 
@@ -353,7 +381,11 @@ async fn serve_api_events_metrics_reload_and_restart() {
 
     // Graceful shutdown, even with a browser's event stream open, then a restart resumes
     // from the stored history.
-    let open_stream = reqwest::get(format!("{base}/api/events")).await.unwrap();
+    let open_stream = client(&base)
+        .get(format!("{base}/api/events"))
+        .send()
+        .await
+        .unwrap();
     let stopping = Instant::now();
     assert_eq!(server.terminate(), Some(0));
     assert!(

@@ -6,7 +6,8 @@ import type { FieldError } from "./FieldError";
  */
 export type ApiError = { 
 /**
- * `not_found`, `invalid_request`, `conflict`, `read_only` or `internal`.
+ * `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `read_only`,
+ * `unavailable` or `internal`.
  */
 code: string, message: string, 
 /**

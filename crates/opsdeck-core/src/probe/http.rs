@@ -140,9 +140,13 @@ pub async fn probe(
         Err(failure) => {
             let mut o = ProbeOutcome::new(failure.status, failure.message);
             o.details = json!({ "error": failure.kind });
+            if let (Some(credential), Value::Object(d)) = (failure.credential, &mut o.details) {
+                d.insert("credential".into(), credential);
+            }
             o
         }
     };
+    redact_credentials(&mut outcome, secrets, spec);
     if spec.tls_insecure && spec.url.starts_with("https") {
         if let Value::Object(d) = &mut outcome.details {
             d.insert(
@@ -154,11 +158,67 @@ pub async fn probe(
     outcome
 }
 
+/// An endpoint can echo what it was sent (a debug page listing request headers, an error
+/// quoting the `Authorization` header): every credential value this check sends, and the
+/// Basic-auth form of its login, is cut out of the message and details before they are shown
+/// or stored. Values shorter than 4 characters are left alone: cutting every "a" out of a
+/// message would make it unreadable, and such a value protects nothing.
+fn redact_credentials(outcome: &mut ProbeOutcome, secrets: &dyn SecretSource, spec: &HttpSpec) {
+    use base64::Engine as _;
+    let mut values: Vec<String> = Vec::new();
+    let refs = spec.password.iter().chain(spec.bearer_token.iter()).chain(
+        spec.headers.values().filter_map(|v| match v {
+            HeaderValue::Secret(s) => Some(s),
+            HeaderValue::Literal(_) => None,
+        }),
+    );
+    for r in refs {
+        if let Ok(v) = secrets.get(&r.secret) {
+            values.push(v.expose_secret().to_string());
+        }
+    }
+    if let (Some(user), Some(pass)) = (&spec.username, &spec.password) {
+        if let Ok(p) = secrets.get(&pass.secret) {
+            values.push(
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", p.expose_secret())),
+            );
+        }
+    }
+    values.retain(|v| v.chars().count() >= 4);
+    if values.is_empty() {
+        return;
+    }
+    // Longest first, so a value containing another is cut whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    let scrub = |text: &mut String| {
+        for v in &values {
+            if text.contains(v.as_str()) {
+                *text = text.replace(v.as_str(), "[redacted]");
+            }
+        }
+    };
+    scrub(&mut outcome.message);
+    scrub_json(&mut outcome.details, &scrub);
+}
+
+fn scrub_json(value: &mut Value, scrub: &dyn Fn(&mut String)) {
+    match value {
+        Value::String(s) => scrub(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, scrub)),
+        Value::Object(map) => map.values_mut().for_each(|v| scrub_json(v, scrub)),
+        _ => {}
+    }
+}
+
 #[derive(Debug)]
 struct Failure {
     status: Status,
     kind: &'static str,
     message: String,
+    /// For a credential that cannot be read: `{ "name", "problem" }`, so the console can offer
+    /// to store it.
+    credential: Option<Value>,
 }
 
 impl Failure {
@@ -167,6 +227,7 @@ impl Failure {
             status: Status::Down,
             kind,
             message,
+            credential: None,
         }
     }
 }
@@ -182,17 +243,20 @@ async fn request(
         status: Status::Unknown,
         kind: "config",
         message: m,
+        credential: None,
     })?;
     let url = reqwest::Url::parse(&spec.url).map_err(|e| Failure {
         status: Status::Unknown,
         kind: "config",
         message: format!("invalid URL: {e}"),
+        credential: None,
     })?;
     let host = authority(&url);
     let mut headers = HeaderMap::new();
     let secret_failure = |e: crate::secret::SecretError| Failure {
         status: Status::Unknown,
         kind: "credential",
+        credential: Some(json!({ "name": e.name(), "problem": e.problem() })),
         message: e.to_string(),
     };
     for (name, value) in &spec.headers {
@@ -208,11 +272,13 @@ async fn request(
             status: Status::Unknown,
             kind: "config",
             message: format!("invalid header name `{name}`: {e}"),
+            credential: None,
         })?;
         let mut value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| Failure {
             status: Status::Unknown,
             kind: "config",
             message: format!("the value for header `{name}` is not a valid header value"),
+            credential: None,
         })?;
         value.set_sensitive(true);
         headers.insert(name, value);
@@ -236,6 +302,7 @@ async fn request(
         .map_err(|_| Failure {
             status: Status::Unknown,
             kind: "credential",
+            credential: Some(json!({ "name": token_name(spec), "problem": "invalid" })),
             message: format!(
                 "credential `{}` cannot be sent as a bearer token (it contains characters not allowed in a header)",
                 token_name(spec)

@@ -18,6 +18,33 @@ pub fn opsdeck() -> Command {
     c
 }
 
+/// Create an API token with `role` in `data` through the real CLI; a fresh name each time.
+pub fn create_token(data: &Path, role: &str) -> String {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("{role}-{}-{n}", std::process::id());
+    let out = opsdeck()
+        .args([
+            "token",
+            "create",
+            "--name",
+            &name,
+            "--role",
+            role,
+            "--data-dir",
+        ])
+        .arg(data)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "token create failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 pub fn run(args: &[&str], config: Option<&Path>) -> Output {
     let mut c = opsdeck();
     if let Some(p) = config {

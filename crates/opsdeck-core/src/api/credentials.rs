@@ -1,0 +1,183 @@
+//! The credentials page: which keychain entries the config needs, whether each is there, who
+//! uses it and when it was last set; storing, replacing and deleting them. Values go into the
+//! keychain and never come back out through here.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Api, ApiError};
+use crate::credential_dates::CredentialDates;
+use crate::secret::SecretError;
+use crate::status::CheckResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialState {
+    Stored,
+    Missing,
+    /// The keychain is locked (or refused access).
+    Locked,
+    /// The keychain cannot be reached at all.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct CredentialView {
+    pub name: String,
+    pub state: CredentialState,
+    /// What is wrong and how to fix it, when not stored.
+    pub problem: Option<String>,
+    /// Ids of the checks that use it; empty for one stored from the console but no longer used.
+    pub used_by: Vec<String>,
+    /// When it was last stored through opsdeck (RFC 3339), if known.
+    pub last_set: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct Credentials {
+    pub credentials: Vec<CredentialView>,
+    /// Whether credentials can be stored here (not in the demo estate).
+    pub editable: bool,
+}
+
+impl From<SecretError> for ApiError {
+    fn from(e: SecretError) -> Self {
+        let code = match &e {
+            SecretError::Missing { .. } => "not_found",
+            SecretError::InvalidName { .. } | SecretError::EmptyValue { .. } => "invalid_request",
+            SecretError::Locked { .. } | SecretError::Unavailable { .. } => "unavailable",
+            SecretError::NotAKeychain { .. } => "read_only",
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl Api {
+    fn dates(&self) -> CredentialDates {
+        self.files
+            .data_dir
+            .as_deref()
+            .map(CredentialDates::load)
+            .unwrap_or_default()
+    }
+
+    pub async fn credentials(&self) -> Result<Credentials, ApiError> {
+        let mut used = self.engine.config().secret_refs();
+        let dates = self.dates();
+        for name in dates.set_at.keys() {
+            used.entry(name.clone()).or_default();
+        }
+        let secrets = self.engine.secrets().clone();
+        let credentials = tokio::task::spawn_blocking(move || {
+            used.into_iter()
+                .map(|(name, used_by)| {
+                    let (state, problem) = match secrets.get(&name) {
+                        Ok(_) => (CredentialState::Stored, None),
+                        Err(e) => {
+                            let state = match e {
+                                SecretError::Missing { .. } => CredentialState::Missing,
+                                SecretError::Locked { .. } => CredentialState::Locked,
+                                _ => CredentialState::Unavailable,
+                            };
+                            (state, Some(e.to_string()))
+                        }
+                    };
+                    CredentialView {
+                        last_set: dates.set_at.get(&name).cloned(),
+                        name,
+                        state,
+                        problem,
+                        used_by,
+                    }
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| ApiError::new("internal", format!("the keychain task failed: {e}")))?;
+        Ok(Credentials {
+            credentials,
+            editable: !self.files.demo,
+        })
+    }
+
+    /// Store or replace a credential, then rerun the checks that use it so their state shows
+    /// the new value at once.
+    pub async fn set_credential(
+        &self,
+        name: String,
+        value: SecretString,
+    ) -> Result<Credentials, ApiError> {
+        if !crate::config::is_slug(&name) {
+            return Err(SecretError::InvalidName { name }.into());
+        }
+        let secrets = self.engine.secrets().clone();
+        let key = name.clone();
+        super::blocking(move || secrets.set(&key, &value)).await?;
+        if let Some(dir) = self.files.data_dir.clone() {
+            let (key, at) = (name.clone(), crate::time_fmt::now_rfc3339());
+            let recorded =
+                tokio::task::spawn_blocking(move || CredentialDates::record_set(&dir, &key, &at))
+                    .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::warn!(credential = %name, "cannot record when the credential was set: {e}");
+            }
+        }
+        tracing::info!(credential = %name, "credential stored in the OS keychain");
+        self.rerun_users(&name);
+        self.credentials().await
+    }
+
+    pub async fn delete_credential(&self, name: String) -> Result<Credentials, ApiError> {
+        let secrets = self.engine.secrets().clone();
+        let key = name.clone();
+        let existed = super::blocking(move || secrets.delete(&key)).await?;
+        if !existed {
+            return Err(SecretError::Missing { name }.into());
+        }
+        if let Some(dir) = self.files.data_dir.clone() {
+            let key = name.clone();
+            let _ = tokio::task::spawn_blocking(move || CredentialDates::record_delete(&dir, &key))
+                .await;
+        }
+        tracing::info!(credential = %name, "credential deleted from the OS keychain");
+        self.rerun_users(&name);
+        self.credentials().await
+    }
+
+    /// Run every check that uses `name` now and answer their results.
+    pub async fn test_credential(&self, name: &str) -> Result<Vec<CheckResult>, ApiError> {
+        let users = self
+            .engine
+            .config()
+            .secret_refs()
+            .remove(name)
+            .ok_or_else(|| {
+                ApiError::new(
+                    "not_found",
+                    format!("no check uses the credential `{name}`"),
+                )
+            })?;
+        let runs = users.iter().map(|id| self.engine.check_now(id));
+        let mut results = Vec::new();
+        for r in futures::future::join_all(runs).await {
+            results.extend(r?);
+        }
+        Ok(results)
+    }
+
+    fn rerun_users(&self, name: &str) {
+        let users = self
+            .engine
+            .config()
+            .secret_refs()
+            .remove(name)
+            .unwrap_or_default();
+        for id in users {
+            let engine = self.engine.clone();
+            tokio::spawn(async move {
+                let _ = engine.check_now(&id).await;
+            });
+        }
+    }
+}
