@@ -146,6 +146,13 @@ fn map_error(name: &str, e: keyring::Error) -> SecretError {
             name: name.into(),
             fix: UNLOCK,
         },
+        // Storing a new item in a locked Secret Service collection fails this way instead.
+        keyring::Error::PlatformFailure(e) if e.to_string().contains("locked collection") => {
+            SecretError::Locked {
+                name: name.into(),
+                fix: UNLOCK,
+            }
+        }
         // The keyring crate's messages never contain the secret value itself.
         other => SecretError::Unavailable {
             name: name.into(),

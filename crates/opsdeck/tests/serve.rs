@@ -5,108 +5,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use opsdeck::fakes::{Behaviour, FakeServer};
 use serde_json::{json, Value};
 use support::*;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-/// The admin token of each running server, by base URL, so the request helpers can sign in.
-static TOKENS: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
-
-/// A client that sends the admin token of the server at `base`.
-fn client(base: &str) -> reqwest::Client {
-    let token = TOKENS.lock().unwrap().get(base).cloned().unwrap();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse().unwrap(),
-    );
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
-impl Server {
-    fn start(config: &Path, data: &Path) -> Server {
-        let token = create_token(data, "admin");
-        let mut child = opsdeck()
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .env("OPSDECK_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut log = String::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("opsdeck is serving ") {
-                    let url = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_string();
-                    let _ = tx.send(Ok(url.trim_end_matches('/').to_string()));
-                }
-                log.push_str(&line);
-                log.push('\n');
-            }
-            let _ = tx.send(Err(log));
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(Ok(base)) => base,
-            Ok(Err(log)) => panic!("server exited before serving:\n{log}"),
-            Err(e) => panic!("server did not start: {e}"),
-        };
-        TOKENS.lock().unwrap().insert(base.clone(), token);
-        Server { child, base }
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.child.kill(); // SIGKILL on Unix
-        let _ = self.child.wait();
-    }
-
-    fn terminate(&mut self) -> Option<i32> {
-        #[cfg(unix)]
-        {
-            let _ = std::process::Command::new("kill")
-                .arg(self.child.id().to_string())
-                .status();
-        }
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        self.kill9();
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
 
 async fn get(base: &str, path: &str) -> (u16, Value) {
     let r = client(base)

@@ -2,10 +2,12 @@
 //! on purpose, and a way to run the real `opsdeck` binary.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -141,6 +143,28 @@ impl Pki {
         until: time::Duration,
         self_signed: bool,
     ) -> (Vec<u8>, Vec<u8>) {
+        let (cert, key) = self.issue(names, from, until, self_signed);
+        (cert.der().to_vec(), key.serialize_der())
+    }
+
+    /// The same as [`Pki::leaf`], as PEM files hold them: certificate and PKCS#8 key.
+    pub fn leaf_pem(
+        &self,
+        names: &[&str],
+        from: time::Duration,
+        until: time::Duration,
+    ) -> (String, String) {
+        let (cert, key) = self.issue(names, from, until, false);
+        (cert.pem(), key.serialize_pem())
+    }
+
+    fn issue(
+        &self,
+        names: &[&str],
+        from: time::Duration,
+        until: time::Duration,
+        self_signed: bool,
+    ) -> (rcgen::Certificate, rcgen::KeyPair) {
         let mut params =
             rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
@@ -153,7 +177,7 @@ impl Pki {
         } else {
             params.signed_by(&key, &self.ca_cert, &self.ca_key).unwrap()
         };
-        (cert.der().to_vec(), key.serialize_der())
+        (cert, key)
     }
 }
 
@@ -179,4 +203,124 @@ pub async fn tls_server(cert_der: Vec<u8>, key_der: Vec<u8>) -> SocketAddr {
         }
     })
     .await
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    /// What the server printed on stderr so far (collected in the background).
+    pub stderr: Arc<std::sync::Mutex<String>>,
+}
+
+/// The admin token of each running server, by base URL, so the request helpers can sign in.
+pub static TOKENS: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// A client that sends the admin token of the server at `base`.
+pub fn client(base: &str) -> reqwest::Client {
+    let token = TOKENS.lock().unwrap().get(base).cloned().unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+impl Server {
+    pub fn start(config: &Path, data: &Path) -> Server {
+        Server::start_with(
+            config,
+            data,
+            &["--listen", "127.0.0.1:0"],
+            &[("OPSDECK_LOG", "warn")],
+        )
+    }
+
+    /// `opsdeck serve --config … --data-dir … ARGS` with `env`, once it says where it serves.
+    /// An admin token is created first and registered for [`client`].
+    pub fn start_with(config: &Path, data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let token = create_token(data, "admin");
+        let mut child = opsdeck()
+            .arg("serve")
+            .args(args)
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let collected = Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = collected.clone();
+        std::thread::spawn(move || {
+            let mut log = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                {
+                    let mut all = sink.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+                if let Some(rest) = line.strip_prefix("opsdeck is serving ") {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let _ = tx.send(Ok(url.trim_end_matches('/').to_string()));
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+            let _ = tx.send(Err(log));
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(base)) => base,
+            Ok(Err(log)) => panic!("server exited before serving:\n{log}"),
+            Err(e) => panic!("server did not start: {e}"),
+        };
+        TOKENS.lock().unwrap().insert(base.clone(), token);
+        Server {
+            child,
+            base,
+            stderr: collected,
+        }
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+
+    pub fn terminate(&mut self) -> Option<i32> {
+        #[cfg(unix)]
+        {
+            let _ = std::process::Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
 }
