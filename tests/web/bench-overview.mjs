@@ -24,11 +24,13 @@ import {
   launchBrowser,
   opsdeckBinary,
   REPO,
+  signIn,
   sleep,
   spawnTracked,
   startOpsdeck,
   stopProcess,
   tempDir,
+  tokenFor,
 } from "./lib/harness.mjs";
 
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 1000);
@@ -84,8 +86,9 @@ function writeConfig(path, ports) {
 
 function getJson(url) {
   return new Promise((resolve, reject) => {
+    const token = tokenFor(url);
     http
-      .get(url, (res) => {
+      .get(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
         res.on("end", () => {
@@ -249,6 +252,8 @@ async function main() {
     const loads = [];
     for (let i = 0; i < LOADS; i++) {
       const context = await browser.newContext(DESKTOP);
+    await signIn(context);
+      await signIn(context);
       try {
         await context.addInitScript(installLoadProbe, CHECKS);
         const page = await context.newPage();
@@ -264,6 +269,7 @@ async function main() {
 
     // (b) Live updates.
     const context = await browser.newContext(DESKTOP);
+    await signIn(context);
     let live;
     try {
       const page = await context.newPage();

@@ -5,8 +5,10 @@
 // temporary file), the PWA manifest and service worker, and the page riding out a server
 // restart. Screenshots of the real UI go to docs/screenshots/.
 //
-// Usage: node tests/web/smoke.mjs http://127.0.0.1:PORT [CHROMIUM] [OPSDECK_BIN]
+// Usage: OPSDECK_TOKEN=… node tests/web/smoke.mjs http://127.0.0.1:PORT [CHROMIUM] [OPSDECK_BIN]
 //
+// OPSDECK_TOKEN is an admin token of that server (`opsdeck token create --role admin` with the
+// server's data directory); it comes from the environment, never the command line.
 // CHROMIUM defaults to /usr/bin/chromium. OPSDECK_BIN (also taken from the environment)
 // defaults to ${CARGO_TARGET_DIR:-target}/debug/opsdeck; the tests that need a server of
 // their own (settings edit, engine unreachable) start it. WEB_TESTS=REGEX runs only the
@@ -26,6 +28,7 @@ import {
   launchBrowser,
   opsdeckBinary,
   pageErrors,
+  registerToken,
   summary,
   test,
 } from "./lib/harness.mjs";
@@ -35,6 +38,11 @@ if (!/^https?:\/\//.test(base)) {
   console.error("usage: node tests/web/smoke.mjs http://127.0.0.1:PORT [CHROMIUM] [OPSDECK_BIN]");
   process.exit(2);
 }
+if (!process.env.OPSDECK_TOKEN) {
+  console.error("set OPSDECK_TOKEN to an admin token of the server under test");
+  process.exit(2);
+}
+registerToken(base, process.env.OPSDECK_TOKEN);
 const executablePath = process.argv[3] || "/usr/bin/chromium";
 const binary = opsdeckBinary(process.argv[4]);
 ensureShotsDir();

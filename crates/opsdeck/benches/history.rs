@@ -219,6 +219,7 @@ async fn run() {
     let access = opsdeck::server::auth::Access::new(
         Arc::new(opsdeck_core::access::TokenVerifier::new(tokens)),
         false,
+        0,
     );
     let app = opsdeck::server::router(Api::new(engine.clone()), access, None, guard, stopping);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

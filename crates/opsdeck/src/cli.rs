@@ -597,7 +597,7 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
             "no API tokens exist yet: create one with `opsdeck token create --name NAME --role admin` to sign in"
         );
     }
-    let access = crate::server::auth::Access::new(verifier, tls.is_some());
+    let access = crate::server::auth::Access::new(verifier, tls.is_some(), addr.port());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let guard = crate::server::Guard {
         loopback_only: loopback,

@@ -538,7 +538,7 @@ async fn a_canary_credential_never_leaks() {
         ("sign-in".into(), plain.post(format!("{base}/api/session")).json(&serde_json::json!({"token": canary}))),
         ("bearer".into(), plain.get(format!("{base}/api/overview")).bearer_auth(&canary)),
         ("basic".into(), plain.get(format!("{base}/api/overview")).header("authorization", format!("Basic {basic}"))),
-        ("cookie".into(), plain.get(format!("{base}/api/overview")).header("cookie", format!("opsdeck_token={canary}"))),
+        ("cookie".into(), plain.get(format!("{base}/api/overview")).header("cookie", format!("opsdeck_token_{}={canary}", base.rsplit(':').next().unwrap()))),
         ("metrics".into(), plain.get(format!("{base}/metrics"))),
     ];
     for id in ["ok", "echo-text", "echo-report", "echo-json"] {

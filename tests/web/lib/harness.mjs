@@ -2,7 +2,7 @@
 // the processes the tests start themselves (extra `opsdeck` servers, a fake "Healthy"
 // endpoint). Every process started here is registered and killed on exit, whatever happens.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -103,12 +103,53 @@ export async function launchBrowser(executablePath) {
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
+// ---------------------------------------------------------------------------------------
+// Signing in: every opsdeck server wants an API token. The tests hold an admin token per
+// server (host:port) and sign each fresh browser context in with the server's cookie
+// (`opsdeck_token_<port>`), and send it as a bearer token from the HTTP helpers. The
+// sign-in screen itself is tested through the UI (suite/access.mjs).
+
+const tokens = new Map();
+
+/** Remembers the admin token of the server at `url`. */
+export function registerToken(url, token) {
+  tokens.set(new URL(url).host, token);
+}
+
+/** The token registered for the server of `url`, if any. */
+export function tokenFor(url) {
+  return tokens.get(new URL(url).host);
+}
+
+/** Creates an admin token in `dataDir` with the real CLI (printed once on stdout). */
+export function createToken(binary, dataDir, role = "admin") {
+  const name = `web-${role}-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  return execFileSync(binary, ["token", "create", "--name", name, "--role", role, "--data-dir", dataDir], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+}
+
+/** Signs a browser context in to every server the tests know. */
+export async function signIn(context) {
+  const cookies = [...tokens].map(([host, value]) => ({
+    name: `opsdeck_token_${new URL(`http://${host}`).port}`,
+    value,
+    url: `http://${host}`,
+    httpOnly: true,
+    sameSite: "Strict",
+  }));
+  if (cookies.length > 0) await context.addCookies(cookies);
+}
+
 /**
  * A page in a fresh context (own storage, own service worker), so tests do not leak state
- * into each other. Close it with `page.context().close()`.
+ * into each other, signed in unless `signedIn: false`. Close it with
+ * `page.context().close()`.
  */
-export async function openPage(browser, options = DESKTOP) {
+export async function openPage(browser, options = DESKTOP, { signedIn = true } = {}) {
   const context = await browser.newContext(options);
+  if (signedIn) await signIn(context);
   const page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e}`));
   return page;
@@ -155,7 +196,11 @@ export async function mainText(page) {
 // ---------------------------------------------------------------------------------------
 // HTTP helpers (plain node:http: no Origin header, like curl)
 
-export function request(method, url, { body, headers = {}, timeout = 15_000 } = {}) {
+export function request(method, url, { body, headers = {}, timeout = 15_000, signedIn = true } = {}) {
+  const token = signedIn ? tokenFor(url) : undefined;
+  if (token && !Object.keys(headers).some((h) => h.toLowerCase() === "authorization")) {
+    headers = { ...headers, Authorization: `Bearer ${token}` };
+  }
   return new Promise((resolvePromise, reject) => {
     const req = http.request(url, { method, headers, timeout }, (res) => {
       const chunks = [];
@@ -303,6 +348,8 @@ export async function startOpsdeck(binary, args, { timeout = 30_000 } = {}) {
   assert(existsSync(binary), `opsdeck binary not found at ${binary} (pass it as the third argument or set OPSDECK_BIN)`);
   const uiDir = join(REPO, "ui/dist");
   const fullArgs = existsSync(join(uiDir, "index.html")) ? [...args, "--ui-dir", uiDir] : args;
+  const dataDirAt = args.indexOf("--data-dir");
+  const token = dataDirAt >= 0 ? createToken(binary, args[dataDirAt + 1]) : undefined;
   const child = track(spawn(binary, fullArgs, { stdio: ["ignore", "ignore", "pipe"] }));
   let log = "";
   const url = await new Promise((resolvePromise, reject) => {
@@ -320,6 +367,7 @@ export async function startOpsdeck(binary, args, { timeout = 30_000 } = {}) {
       reject(new Error(`opsdeck ${args.join(" ")} exited (${code ?? signal}) before serving:\n${log}`));
     });
   });
+  if (token) registerToken(url, token);
   // Keep draining stderr so the child never blocks on a full pipe.
   child.stderr.on("data", (chunk) => {
     log = (log + chunk).slice(-20_000);

@@ -20,9 +20,11 @@ use serde::Deserialize;
 
 use super::AppState;
 
-/// The sign-in cookie: the token itself, out of reach of scripts (`HttpOnly`) and never sent
-/// by another site (`SameSite=Strict`).
-pub const COOKIE: &str = "opsdeck_token";
+/// The sign-in cookie is the token itself, out of reach of scripts (`HttpOnly`) and never sent
+/// by another site (`SameSite=Strict`). Browsers share cookies between the ports of one host,
+/// so the name carries the server's port (`opsdeck_token_7410`): two consoles on one machine
+/// keep their own sign-ins.
+pub const COOKIE_PREFIX: &str = "opsdeck_token_";
 
 /// How long a browser stays signed in.
 const COOKIE_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -33,14 +35,18 @@ pub struct Access {
     pub limiter: Arc<FailureLimiter>,
     /// Mark the cookie `Secure` (served over TLS).
     pub secure_cookie: bool,
+    /// `opsdeck_token_<port>`.
+    pub cookie_name: String,
 }
 
 impl Access {
-    pub fn new(verifier: Arc<TokenVerifier>, secure_cookie: bool) -> Access {
+    /// Access rules for a server listening on `port`.
+    pub fn new(verifier: Arc<TokenVerifier>, secure_cookie: bool, port: u16) -> Access {
         Access {
             verifier,
             limiter: Arc::new(FailureLimiter::new(10, Duration::from_secs(60))),
             secure_cookie,
+            cookie_name: format!("{COOKIE_PREFIX}{port}"),
         }
     }
 }
@@ -131,7 +137,7 @@ fn client_ip(req: &axum::extract::Request) -> IpAddr {
 }
 
 /// The token a request carries: the `Authorization: Bearer` header, else the sign-in cookie.
-fn presented(headers: &HeaderMap) -> Option<(String, bool)> {
+fn presented(headers: &HeaderMap, cookie_name: &str) -> Option<(String, bool)> {
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -147,21 +153,22 @@ fn presented(headers: &HeaderMap) -> Option<(String, bool)> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == cookie_name && !value.is_empty())
         .map(|(_, value)| (value.to_string(), true))
 }
 
-fn cookie(value: &str, max_age: Duration, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
+fn cookie(access: &Access, value: &str, max_age: Duration) -> HeaderValue {
+    let secure = if access.secure_cookie { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        access.cookie_name,
         max_age.as_secs()
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("opsdeck_token=; Max-Age=0"))
 }
 
-fn clear_cookie(secure: bool) -> HeaderValue {
-    cookie("", Duration::ZERO, secure)
+fn clear_cookie(access: &Access) -> HeaderValue {
+    cookie(access, "", Duration::ZERO)
 }
 
 /// Requests that need no token: the web UI's own files (it shows the sign-in screen), the
@@ -213,7 +220,7 @@ async fn check_token(access: &Access, ip: IpAddr, token: String, cookie_used: bo
             );
             if cookie_used {
                 r.headers_mut()
-                    .insert(header::SET_COOKIE, clear_cookie(access.secure_cookie));
+                    .insert(header::SET_COOKIE, clear_cookie(access));
             }
             Checked::Refused(r)
         }
@@ -239,7 +246,7 @@ pub async fn authenticate(
         return next.run(req).await;
     }
     let ip = client_ip(&req);
-    let Some((token, cookie_used)) = presented(req.headers()) else {
+    let Some((token, cookie_used)) = presented(req.headers(), &state.access.cookie_name) else {
         let mut r = error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -297,7 +304,7 @@ pub async fn sign_in(State(state): State<AppState>, req: axum::extract::Request)
             let mut r = Json(&caller).into_response();
             r.headers_mut().insert(
                 header::SET_COOKIE,
-                cookie(&token, COOKIE_MAX_AGE, state.access.secure_cookie),
+                cookie(&state.access, &token, COOKIE_MAX_AGE),
             );
             r
         }
@@ -309,7 +316,7 @@ pub async fn sign_in(State(state): State<AppState>, req: axum::extract::Request)
 pub async fn sign_out(State(state): State<AppState>) -> Response {
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut()
-        .insert(header::SET_COOKIE, clear_cookie(state.access.secure_cookie));
+        .insert(header::SET_COOKIE, clear_cookie(&state.access));
     r
 }
 
