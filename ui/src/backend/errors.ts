@@ -11,14 +11,39 @@ export class BackendError extends Error {
    * Always an array, so forms need not tell "no field errors" from "not sent".
    */
   readonly fields: FieldError[];
+  /** For `rate_limited`: the seconds to wait before trying again (`Retry-After`), when known. */
+  readonly retryAfter: number | undefined;
 
-  constructor(error: ApiError, status?: number) {
+  constructor(error: ApiError, status?: number, retryAfter?: number) {
     super(error.message);
     this.name = "BackendError";
     this.code = error.code;
     this.status = status;
     this.fields = readFields(error.fields);
+    this.retryAfter = retryAfter;
   }
+}
+
+/**
+ * The code of a failed HTTP response whose body is not an `ApiError` (a proxy's error page,
+ * an empty body), so that callers can match on the same codes as the server's own errors.
+ */
+export function codeForStatus(status: number): string {
+  switch (status) {
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 429:
+      return "rate_limited";
+    default:
+      return "http_error";
+  }
+}
+
+/** A signed-in session is needed: the token is missing, wrong, expired or revoked. */
+export function isUnauthorized(error: unknown): boolean {
+  return error instanceof BackendError && error.code === "unauthorized";
 }
 
 export function isApiError(value: unknown): value is ApiError {

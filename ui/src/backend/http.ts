@@ -1,10 +1,12 @@
-// HTTP transport: `POST api/rpc` for calls, server-sent events from `GET api/events`.
+// HTTP transport: `POST api/rpc` for calls, server-sent events from `GET api/events`, and the
+// session (`POST` / `DELETE api/session`) that sets and clears the sign-in cookie.
 // URLs are relative to the page, so the UI works wherever the server mounts it.
 
+import type { Caller } from "../bindings/Caller";
 import type { Event } from "../bindings/Event";
 import type { Request } from "../bindings/Request";
-import { BackendError, isApiError } from "./errors";
-import type { Backend } from "./index";
+import { BackendError, codeForStatus, isApiError } from "./errors";
+import type { Backend, SessionControls } from "./index";
 
 export interface HttpBackendOptions {
   /** Prefix for API URLs; empty means relative to the page. */
@@ -29,13 +31,18 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
   // Three missed pings (the server sends one every 15 s).
   const staleAfter = options.staleAfterMs ?? 45_000;
 
-  async function call<T>(request: Request): Promise<T> {
+  /**
+   * One request to the API, with the session cookie (`same-origin`: the cookie is HttpOnly and
+   * SameSite=Strict, so it is only ever sent to the server this page came from). Resolves with
+   * the JSON body, or `undefined` for an empty one; rejects with a `BackendError`.
+   */
+  async function send(path: string, init: RequestInit): Promise<unknown> {
     let response: Response;
     try {
-      response = await doFetch(url("api/rpc"), {
-        method: "POST",
+      response = await doFetch(url(path), {
+        ...init,
+        credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(request),
       });
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
@@ -51,18 +58,40 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       }
     }
     if (!response.ok) {
-      if (isApiError(body)) throw new BackendError(body, response.status);
+      const retryAfter = readRetryAfter(response.headers.get("Retry-After"));
+      if (isApiError(body)) throw new BackendError(body, response.status, retryAfter);
       const message = `HTTP ${response.status} ${response.statusText}`.trim();
-      throw new BackendError({ code: "http_error", message }, response.status);
+      throw new BackendError({ code: codeForStatus(response.status), message }, response.status, retryAfter);
     }
-    if (body === undefined) {
+    if (body === undefined && text !== "") {
       throw new BackendError(
         { code: "invalid_response", message: "The server's answer is not JSON" },
         response.status,
       );
     }
+    return body;
+  }
+
+  async function call<T>(request: Request): Promise<T> {
+    const body = await send("api/rpc", { method: "POST", body: JSON.stringify(request) });
+    if (body === undefined) {
+      throw new BackendError({ code: "invalid_response", message: "The server's answer is not JSON" });
+    }
     return body as T;
   }
+
+  const session: SessionControls = {
+    async signIn(token) {
+      const body = await send("api/session", { method: "POST", body: JSON.stringify({ token }) });
+      if (!isCaller(body)) {
+        throw new BackendError({ code: "invalid_response", message: "The server's answer is not a session" });
+      }
+      return body;
+    },
+    async signOut() {
+      await send("api/session", { method: "DELETE" });
+    },
+  };
 
   function subscribe(onEvent: (e: Event) => void, onLive?: (live: boolean) => void): () => void {
     const Source = options.EventSource ?? globalThis.EventSource;
@@ -145,11 +174,28 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     };
   }
 
-  return { call, subscribe };
+  return { call, subscribe, session };
 }
 
 function isEvent(value: unknown): value is Event {
   if (typeof value !== "object" || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
   return typeof kind === "string" && (EVENT_KINDS as readonly string[]).includes(kind);
+}
+
+const ROLES: readonly string[] = ["viewer", "operator", "approver", "admin"];
+
+function isCaller(value: unknown): value is Caller {
+  if (typeof value !== "object" || value === null) return false;
+  const { name, role } = value as Record<string, unknown>;
+  return typeof name === "string" && typeof role === "string" && ROLES.includes(role);
+}
+
+/** `Retry-After` in seconds: a number of seconds or an HTTP date. */
+function readRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }

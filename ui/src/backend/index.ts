@@ -2,9 +2,12 @@
 // and the desktop shell (Tauri). Nothing outside this folder knows which one is in use.
 
 import type { About } from "../bindings/About";
+import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { CheckForm } from "../bindings/CheckForm";
 import type { CheckResult } from "../bindings/CheckResult";
+import type { CreatedToken } from "../bindings/CreatedToken";
+import type { Credentials } from "../bindings/Credentials";
 import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { EnvironmentForm } from "../bindings/EnvironmentForm";
 import type { EstateFile } from "../bindings/EstateFile";
@@ -13,13 +16,15 @@ import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
+import type { Role } from "../bindings/Role";
 import type { Stats } from "../bindings/Stats";
 import type { StatusCounts } from "../bindings/StatusCounts";
+import type { TokenInfo } from "../bindings/TokenInfo";
 import type { Transition } from "../bindings/Transition";
 import { createHttpBackend } from "./http";
 import { createTauriBackend } from "./tauri";
 
-export { BackendError, isApiError, toBackendError } from "./errors";
+export { BackendError, isApiError, isUnauthorized, toBackendError } from "./errors";
 
 export interface Backend {
   /** Sends one request; resolves with the method's result, rejects with a `BackendError`. */
@@ -31,6 +36,19 @@ export interface Backend {
   subscribe(onEvent: (event: Event) => void, onLive?: (live: boolean) => void): () => void;
   /** What only the desktop shell can do; absent in a browser. */
   desktop?: DesktopControls;
+  /**
+   * Signing in and out, for the browser only: the desktop app has no sign-in (its user is the
+   * local user, an admin).
+   */
+  session?: SessionControls;
+}
+
+/** The browser's session with `opsdeck serve`, kept in an HttpOnly cookie the page cannot read. */
+export interface SessionControls {
+  /** Checks the token and, when it is good, starts a session; resolves with who it belongs to. */
+  signIn(token: string): Promise<Caller>;
+  /** Ends the session (the cookie is cleared). */
+  signOut(): Promise<void>;
 }
 
 /** The desktop app's own settings, kept by the shell rather than the engine. */
@@ -61,6 +79,14 @@ export interface Results {
   remove_check: EstateFile;
   save_environment: EstateFile;
   remove_environment: EstateFile;
+  session: Caller;
+  credentials: Credentials;
+  set_credential: Credentials;
+  delete_credential: Credentials;
+  test_credential: CheckResult[];
+  tokens: TokenInfo[];
+  create_token: CreatedToken;
+  revoke_token: TokenInfo[];
 }
 
 export type Method = Request["method"];
@@ -100,6 +126,20 @@ export function api(backend: Backend) {
       }),
     removeEnvironment: (revision: string, id: string) =>
       request(backend, { method: "remove_environment", params: { revision, id } }),
+    /** Who this console is signed in as. */
+    session: () => request(backend, { method: "session" }),
+    credentials: () => request(backend, { method: "credentials" }),
+    /** Stores the value in the keychain; the engine then re-runs the checks that use it. */
+    setCredential: (name: string, value: string) =>
+      request(backend, { method: "set_credential", params: { name, value } }),
+    deleteCredential: (name: string) => request(backend, { method: "delete_credential", params: { name } }),
+    /** Runs the checks that use the credential now. */
+    testCredential: (name: string) => request(backend, { method: "test_credential", params: { name } }),
+    tokens: () => request(backend, { method: "tokens" }),
+    /** The token's value is in the answer this once, and never again. */
+    createToken: (name: string, role: Role) =>
+      request(backend, { method: "create_token", params: { name, role } }),
+    revokeToken: (name: string) => request(backend, { method: "revoke_token", params: { name } }),
   };
 }
 
@@ -134,6 +174,7 @@ export function sharedEvents(inner: Backend): Backend {
   return {
     call: <T>(req: Request) => inner.call<T>(req),
     ...(inner.desktop ? { desktop: inner.desktop } : {}),
+    ...(inner.session ? { session: inner.session } : {}),
     subscribe(onEvent, onLive) {
       const listener: Listener = { onEvent, onLive };
       listeners.add(listener);

@@ -83,6 +83,7 @@ describe("Jump to (command palette)", () => {
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
     expect(optionNames()).toEqual([
       "Overview, page",
+      "Credentials, page",
       "Settings, page",
       "Payments API, Production, Down",
       "Search, Staging, Degraded",

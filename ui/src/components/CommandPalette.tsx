@@ -16,7 +16,16 @@ type FocusAfter = "opener" | "heading" | "none";
  * environment or tag. Arrow keys move, Enter opens, Escape closes and gives focus back to
  * where it was.
  */
-export function CommandPalette({ overview, onClose }: { overview: Overview | null; onClose: () => void }) {
+export function CommandPalette({
+  overview,
+  onClose,
+  admin = true,
+}: {
+  overview: Overview | null;
+  onClose: () => void;
+  /** Lists the pages only an admin can use (Credentials, Settings). */
+  admin?: boolean;
+}) {
   const titleId = useId();
   const inputId = useId();
   const listId = useId();
@@ -30,7 +39,7 @@ export function CommandPalette({ overview, onClose }: { overview: Overview | nul
   );
   const focusAfter = useRef<FocusAfter>("opener");
 
-  const targets = useMemo(() => jumpTargets(overview), [overview]);
+  const targets = useMemo(() => jumpTargets(overview, admin), [overview, admin]);
   const results = useMemo(() => searchJumpTargets(targets, query, PALETTE_LIMIT), [targets, query]);
   const shown = results.targets;
   // Follows the highlighted target by key, so live updates that reorder results do not move it.

@@ -50,3 +50,23 @@ export function readWarnings(details: Record<string, unknown>): string[] {
 function toStatus(v: unknown): Status {
   return typeof v === "string" && v in STATUS_RANK ? (v as Status) : "unknown";
 }
+
+/** Why a check could not read its credential (`details.credential`). */
+export type CredentialProblem = "missing" | "locked" | "unavailable" | "invalid";
+
+export interface CredentialIssue {
+  name: string;
+  problem: CredentialProblem;
+}
+
+const PROBLEMS: readonly string[] = ["missing", "locked", "unavailable", "invalid"];
+
+/** The credential a check could not read, when that is why it has no real result. */
+export function readCredential(details: Record<string, unknown>): CredentialIssue | null {
+  const c = details.credential;
+  if (!isRecord(c)) return null;
+  const name = str(c.name);
+  const problem = str(c.problem);
+  if (name === null || problem === null || !PROBLEMS.includes(problem)) return null;
+  return { name, problem: problem as CredentialProblem };
+}

@@ -45,8 +45,25 @@ describe("jump search", () => {
   });
 
   it("lists pages, then checks worst first, for an empty query", () => {
-    expect(titles("")).toEqual(["Overview", "Settings", "Payments API", "Search", "Website", "Auth"]);
-    expect(titles("", 3)).toEqual(["Overview", "Settings", "Payments API"]);
+    expect(titles("")).toEqual([
+      "Overview",
+      "Credentials",
+      "Settings",
+      "Payments API",
+      "Search",
+      "Website",
+      "Auth",
+    ]);
+    expect(titles("", 3)).toEqual(["Overview", "Credentials", "Settings"]);
+  });
+
+  it("lists the admin's pages only for an admin", () => {
+    const pages = (admin: boolean) =>
+      jumpTargets(overview(), admin)
+        .filter((t) => t.kind === "page")
+        .map((t) => t.title);
+    expect(pages(true)).toEqual(["Overview", "Credentials", "Settings"]);
+    expect(pages(false)).toEqual(["Overview"]);
   });
 
   it("reuses targets of unchanged checks", () => {

@@ -5,7 +5,7 @@
 import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import type { Status } from "../bindings/Status";
-import { checkHref, OVERVIEW_HREF, SETTINGS_HREF } from "./route";
+import { checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, SETTINGS_HREF } from "./route";
 import { STATUS_RANK } from "./status";
 
 export interface JumpTarget {
@@ -33,8 +33,10 @@ export function fold(text: string): string {
   return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
-const PAGES: readonly JumpTarget[] = [
-  page("overview", OVERVIEW_HREF, "Overview"),
+const OVERVIEW_PAGE = page("overview", OVERVIEW_HREF, "Overview");
+/** Pages only an admin can use. */
+const ADMIN_PAGES: readonly JumpTarget[] = [
+  page("credentials", CREDENTIALS_HREF, "Credentials"),
   page("settings", SETTINGS_HREF, "Settings"),
 ];
 
@@ -78,14 +80,17 @@ function buildCheckTarget(check: CheckView, envName: string, envId: string): Jum
   };
 }
 
-/** The pages, then every check, worst status first (stable, so the overview's order breaks ties). */
-export function jumpTargets(overview: Overview | null): JumpTarget[] {
+/**
+ * The pages (the admin's ones only for an admin), then every check, worst status first
+ * (stable, so the overview's order breaks ties).
+ */
+export function jumpTargets(overview: Overview | null, admin = true): JumpTarget[] {
   const checks: JumpTarget[] = [];
   for (const env of overview?.environments ?? []) {
     for (const c of env.checks) checks.push(checkTarget(c, env.name, env.id));
   }
   checks.sort((a, b) => STATUS_RANK[b.status ?? "up"] - STATUS_RANK[a.status ?? "up"]);
-  return [...PAGES, ...checks];
+  return [OVERVIEW_PAGE, ...(admin ? ADMIN_PAGES : []), ...checks];
 }
 
 const isWordStart = (text: string, at: number) => at === 0 || /[^\p{L}\p{N}]/u.test(text[at - 1] ?? "");

@@ -1,11 +1,17 @@
 import { useSyncExternalStore } from "react";
 
-export type Route = { view: "overview" } | { view: "check"; id: string } | { view: "settings" };
+export type Route =
+  | { view: "overview" }
+  | { view: "check"; id: string }
+  | { view: "settings" }
+  | { view: "credentials" };
+
+const isPage = (hash: string, page: string) =>
+  hash === page || hash.startsWith(`${page}/`) || hash.startsWith(`${page}?`);
 
 export function parseHash(hash: string): Route {
-  if (hash === "#/settings" || hash.startsWith("#/settings/") || hash.startsWith("#/settings?")) {
-    return { view: "settings" };
-  }
+  if (isPage(hash, SETTINGS_HREF)) return { view: "settings" };
+  if (isPage(hash, CREDENTIALS_HREF)) return { view: "credentials" };
   const m = /^#\/check\/(.+)$/.exec(hash);
   if (m?.[1]) {
     try {
@@ -23,6 +29,7 @@ export function checkHref(id: string): string {
 
 export const OVERVIEW_HREF = "#/";
 export const SETTINGS_HREF = "#/settings";
+export const CREDENTIALS_HREF = "#/credentials";
 
 /** Goes to `href` (a hash); reports whether that changed the route. */
 export function navigate(href: string): boolean {
@@ -38,7 +45,7 @@ function subscribe(listener: () => void): () => void {
 
 const snapshot = () => window.location.hash;
 
-/** The view named by the URL hash (`#/`, `#/check/<id>` or `#/settings`). */
+/** The view named by the URL hash (`#/`, `#/check/<id>`, `#/settings` or `#/credentials`). */
 export function useRoute(): Route {
   return parseHash(useSyncExternalStore(subscribe, snapshot));
 }

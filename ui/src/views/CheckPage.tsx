@@ -6,11 +6,13 @@ import type { CheckView } from "../bindings/CheckView";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import { Ago } from "../components/Ago";
+import { SetCredentialDialog } from "../components/credentials/SetCredentialDialog";
 import { LatencyChart } from "../components/LatencyChart";
 import { StatusBadge } from "../components/StatusBadge";
-import { readEntries, readTls, readWarnings } from "../lib/details";
+import { readCredential, readEntries, readTls, readWarnings, type CredentialIssue } from "../lib/details";
 import { formatDateTime, formatLatency, formatSpan, formatUptime, parseTime } from "../lib/format";
-import { OVERVIEW_HREF } from "../lib/route";
+import { canAdminister, canRunChecks, useCaller } from "../lib/roles";
+import { CREDENTIALS_HREF, OVERVIEW_HREF } from "../lib/route";
 
 const DAY_MS = 86_400_000;
 
@@ -46,6 +48,9 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
   const [history, setHistory] = useState<Loaded<History> | null>(null);
   const [historyError, setHistoryError] = useState<BackendError | null>(null);
   const [run, setRun] = useState<RunState>({ state: "idle" });
+  const [settingCredential, setSettingCredential] = useState<CredentialIssue | null>(null);
+  const [notice, setNotice] = useState({ text: "", seq: 0 });
+  const caller = useCaller();
 
   const loadDetail = useCallback(
     () =>
@@ -175,6 +180,7 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
   }
 
   const details = check?.details ?? {};
+  const credential = readCredential(details);
   const entries = readEntries(details);
   const tls = readTls(details);
   const warnings = readWarnings(details);
@@ -186,6 +192,19 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
         <h1 tabIndex={-1}>{title}</h1>
         {check && <StatusBadge status={check.status} className="status-large" />}
       </header>
+
+      <div className="detail-status" role="status" aria-live="polite">
+        {notice.text && <p key={notice.seq}>{notice.text}</p>}
+      </div>
+
+      {check && credential && (
+        <CredentialCallout
+          issue={credential}
+          message={check.message}
+          admin={canAdminister(caller)}
+          onSet={() => setSettingCredential(credential)}
+        />
+      )}
 
       {check && (
         <>
@@ -272,9 +291,11 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
       )}
 
       <div className="run">
-        <button type="button" onClick={() => void checkNow()} disabled={run.state === "running"}>
-          {run.state === "running" ? "Checking…" : "Check now"}
-        </button>
+        {canRunChecks(caller) && (
+          <button type="button" onClick={() => void checkNow()} disabled={run.state === "running"}>
+            {run.state === "running" ? "Checking…" : "Check now"}
+          </button>
+        )}
         <div className="run-result" role="status" aria-live="polite">
           {run.state === "done" &&
             run.results.map((r, i) => (
@@ -410,7 +431,67 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
           )}
         </section>
       )}
+
+      {settingCredential && (
+        <SetCredentialDialog
+          mode={{ kind: settingCredential.problem === "invalid" ? "replace" : "set", name: settingCredential.name }}
+          client={client}
+          onStored={(name) => {
+            setSettingCredential(null);
+            setNotice((n) => ({
+              text: `Stored credential ${name}. The checks that use it run again now.`,
+              seq: n.seq + 1,
+            }));
+            // The engine re-runs the checks that use it; live results follow as they come.
+            void loadDetail();
+          }}
+          onClose={() => setSettingCredential(null)}
+        />
+      )}
     </main>
+  );
+}
+
+interface CredentialCalloutProps {
+  issue: CredentialIssue;
+  /** The result's message, which says what is wrong when the credential is there but unusable. */
+  message: string;
+  admin: boolean;
+  onSet: () => void;
+}
+
+/** Why the check has no real result: it could not read its credential. */
+function CredentialCallout({ issue, message, admin, onSet }: CredentialCalloutProps) {
+  // Setting a value helps when it is missing or unusable, not while the keychain is locked or
+  // absent: the message then says how to fix that.
+  const settable = issue.problem === "missing" || issue.problem === "invalid";
+  return (
+    <section className="banner banner-warn credential-callout" aria-label="Credential problem">
+      <p>
+        {issue.problem === "missing" ? (
+          <>
+            <strong>
+              Credential <code className="wrap">{issue.name}</code> is not in the keychain.
+            </strong>{" "}
+            The check cannot sign in until it is set.
+          </>
+        ) : (
+          <strong className="wrap">{message || `Credential ${issue.name} cannot be read.`}</strong>
+        )}
+      </p>
+      {admin ? (
+        <div className="settings-actions">
+          {settable && (
+            <button type="button" onClick={onSet}>
+              Set credential
+            </button>
+          )}
+          <a href={CREDENTIALS_HREF}>All credentials</a>
+        </div>
+      ) : (
+        settable && <p>Ask an admin to set it.</p>
+      )}
+    </section>
   );
 }
 

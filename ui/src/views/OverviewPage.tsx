@@ -7,6 +7,7 @@ import { Ago } from "../components/Ago";
 import { Counts } from "../components/Counts";
 import { FirstRun } from "../components/FirstRun";
 import { StatusBadge } from "../components/StatusBadge";
+import { readCredential } from "../lib/details";
 import { formatLatency, formatUptime } from "../lib/format";
 import { filterEnvironments, sortWorstFirst, totalChecks } from "../lib/overview";
 import { checkHref } from "../lib/route";
@@ -204,6 +205,7 @@ const CheckRow = memo(function CheckRow({ check, uptime }: { check: CheckView; u
             newest result: <StatusBadge status={check.last_status} />
           </span>
         )}
+        <CredentialHint details={check.details} />
         {check.target && (
           <p className="row-target" title={check.target}>
             {check.target}
@@ -233,6 +235,27 @@ const CheckRow = memo(function CheckRow({ check, uptime }: { check: CheckView; u
     </li>
   );
 });
+
+/** "credential missing" (locked, unavailable, invalid) when the check could not read its credential. */
+function CredentialHint({ details }: { details: CheckView["details"] }) {
+  const issue = readCredential(details);
+  if (issue === null) return null;
+  return (
+    <span className="row-hint" title={`Credential ${issue.name}`}>
+      <KeyIcon />
+      credential {issue.problem}
+    </span>
+  );
+}
+
+function KeyIcon() {
+  return (
+    <svg className="button-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+      <circle cx="5" cy="8" r="3" fill="none" stroke="currentColor" strokeWidth="1.6" />
+      <path d="M8 8h7M12.5 8v2.5M14.5 8v2" stroke="currentColor" strokeWidth="1.6" fill="none" />
+    </svg>
+  );
+}
 
 function ListIcon() {
   return (

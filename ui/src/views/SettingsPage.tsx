@@ -6,10 +6,40 @@ import { ChecksSection } from "../components/settings/ChecksSection";
 import { DesktopSection } from "../components/settings/DesktopSection";
 import { useFocusAfterRender, type EstateEdits } from "../components/settings/edits";
 import { EnvironmentsSection } from "../components/settings/EnvironmentsSection";
+import { TokensSection } from "../components/settings/TokensSection";
 import { useActionError } from "../components/settings/useActionError";
+import { canAdminister, ROLE_LABEL, useCaller } from "../lib/roles";
 import "../settings.css";
 
 export function SettingsPage({ backend }: { backend: Backend }) {
+  const caller = useCaller();
+  if (!canAdminister(caller)) return <ReadOnlySettings backend={backend} />;
+  return <AdminSettings backend={backend} />;
+}
+
+/** What a viewer or operator may see: who they are, and About. */
+function ReadOnlySettings({ backend }: { backend: Backend }) {
+  const client = useMemo(() => api(backend), [backend]);
+  const caller = useCaller();
+  const [status, setStatus] = useState({ text: "", seq: 0 });
+  const announce = useCallback((text: string) => setStatus((s) => ({ text, seq: s.seq + 1 })), []);
+  return (
+    <main className="page settings">
+      <h1 tabIndex={-1}>Settings</h1>
+      <div className="settings-status" role="status" aria-live="polite">
+        {status.text && <p key={status.seq}>{status.text}</p>}
+      </div>
+      <div className="banner banner-warn">
+        <p>
+          Only an admin can change settings. You are signed in as {caller.name} ({ROLE_LABEL[caller.role]}).
+        </p>
+      </div>
+      <AboutSection client={client} announce={announce} />
+    </main>
+  );
+}
+
+function AdminSettings({ backend }: { backend: Backend }) {
   const client = useMemo(() => api(backend), [backend]);
   const [estate, setEstate] = useState<EstateFile | null>(null);
   const [loadError, setLoadError] = useState<BackendError | null>(null);
@@ -111,6 +141,7 @@ export function SettingsPage({ backend }: { backend: Backend }) {
         </>
       )}
 
+      <TokensSection client={client} announce={announce} desktop={backend.desktop !== undefined} />
       {backend.desktop && <DesktopSection desktop={backend.desktop} announce={announce} />}
       <AboutSection client={client} announce={announce} />
     </main>

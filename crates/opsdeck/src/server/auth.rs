@@ -345,20 +345,21 @@ mod tests {
     }
 
     #[test]
-    fn the_token_comes_from_the_header_or_the_cookie() {
+    fn the_token_comes_from_the_header_or_this_servers_cookie() {
+        let name = "opsdeck_token_7410";
         let mut h = HeaderMap::new();
-        assert_eq!(presented(&h), None);
+        assert_eq!(presented(&h, name), None);
         h.insert(
             header::COOKIE,
-            HeaderValue::from_static("a=b; opsdeck_token=tok1"),
+            HeaderValue::from_static("a=b; opsdeck_token_7411=other; opsdeck_token_7410=tok1"),
         );
-        assert_eq!(presented(&h), Some(("tok1".into(), true)));
+        assert_eq!(presented(&h, name), Some(("tok1".into(), true)));
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer  tok2 "),
         );
-        assert_eq!(presented(&h), Some(("tok2".into(), false)));
+        assert_eq!(presented(&h, name), Some(("tok2".into(), false)));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
-        assert_eq!(presented(&h), Some(("tok1".into(), true)));
+        assert_eq!(presented(&h, name), Some(("tok1".into(), true)));
     }
 }
