@@ -592,3 +592,91 @@ async fn tls_and_the_network_rules() {
     let log = server.stderr.lock().unwrap().clone();
     assert!(log.contains("warning: serving plain HTTP"), "{log}");
 }
+
+/// Started at a terminal, the server prints a sign-in link whose token works as admin until
+/// the server stops, and is kept nowhere: not in tokens.json, not in the log file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_start_prints_a_sign_in_link_that_is_kept_nowhere() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: `script` (util-linux) is needed to give the server a terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = estate(dir.path(), &healthy_endpoint().await);
+    let command = format!(
+        "'{}' serve --listen 127.0.0.1:0 --config '{}' --data-dir '{}'",
+        env!("CARGO_BIN_EXE_opsdeck"),
+        config.display(),
+        data.display()
+    );
+    // `script` runs the command on a pseudo-terminal and copies what it prints to stdout.
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let link = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(at) = line.find("sign in as admin") {
+                return line[at..].split_whitespace().last().map(str::to_string);
+            }
+        }
+        None
+    });
+    let link = tokio::time::timeout(Duration::from_secs(30), link)
+        .await
+        .expect("no sign-in link within 30 s")
+        .unwrap()
+        .expect("the server printed no sign-in link");
+    let (base, token) = link.split_once("/#token=").unwrap();
+    let client = reqwest::Client::new();
+    let (status, text) = send(
+        &client,
+        base,
+        &Method::POST,
+        "/api/rpc",
+        &Some(json!({"method": "tokens"})),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (status, _) = send(
+        &client,
+        base,
+        &Method::GET,
+        "/api/overview",
+        &None,
+        Some("opsdeck_0000000000000000_x"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stack = vec![data.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).to_string();
+                assert!(
+                    !text.contains(token),
+                    "the sign-in token is in {}",
+                    e.path().display()
+                );
+            }
+        }
+    }
+}
