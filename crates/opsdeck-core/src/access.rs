@@ -204,7 +204,7 @@ impl TokenStore {
             std::fs::create_dir_all(dir).map_err(|e| self.io("create the folder of", &e))?;
         }
         let text = serde_json::to_vec_pretty(file).map_err(|e| AccessError::Hash(e.to_string()))?;
-        crate::paths::replace_file(&self.file, &text).map_err(|e| self.io("write", &e))
+        crate::paths::replace_private_file(&self.file, &text).map_err(|e| self.io("write", &e))
     }
 
     pub fn list(&self) -> Result<Vec<TokenInfo>, AccessError> {

@@ -221,7 +221,13 @@ async fn run() {
         false,
         0,
     );
-    let app = opsdeck::server::router(Api::new(engine.clone()), access, None, guard, stopping);
+    let app = opsdeck::server::router(
+        Api::new(engine.clone()),
+        access,
+        opsdeck::server::UiFiles::Missing,
+        guard,
+        stopping,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -509,39 +509,35 @@ fn ui_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => match crate::server::tls::server_config(cert, key) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("{e}");
-                return exit::CONFIG;
-            }
-        },
-        _ => None,
+    use crate::server::listen::{self, ListenError, ListenOptions};
+    let options = ListenOptions {
+        addr: args.listen,
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        insecure_http: args.insecure_http,
     };
-    let loopback = args.listen.ip().is_loopback();
-    if !loopback && tls.is_none() {
-        if !args.insecure_http {
-            eprintln!(
-                "refusing to listen on {} without TLS: tokens and everything the console shows would cross the network in clear text. \
-                 Pass --tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure-http if a TLS-terminating proxy is in front",
-                args.listen
-            );
-            return exit::USAGE;
+    let listening = match listen::bind(&options).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return match e {
+                ListenError::Tls(_) => exit::CONFIG,
+                ListenError::PlainOnNetwork(_) => {
+                    eprintln!(
+                        "pass --tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure-http if a TLS-terminating proxy is in front"
+                    );
+                    exit::USAGE
+                }
+                ListenError::Bind { .. } => exit::UNAVAILABLE,
+            };
         }
+    };
+    if !listening.loopback && !listening.tls {
         eprintln!(
             "warning: serving plain HTTP on {} (--insecure-http): tokens cross the network in clear text unless a TLS proxy is in front",
             args.listen
         );
         tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address (--insecure-http)");
     }
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("cannot listen on {}: {e}", args.listen);
-            return exit::UNAVAILABLE;
-        }
-    };
     let (config, config_explicit) = config_path(cli);
     let options = crate::boot::BootOptions {
         config,
@@ -568,13 +564,15 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     }
     let engine = booted.engine.clone();
     let db = booted.database.clone();
-    let addr = listener.local_addr().unwrap_or(args.listen);
-    let ui = ui_dir(&args.ui_dir);
-    if ui.is_none() {
-        tracing::warn!("the web UI is not built; the API is served without it");
-    }
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://{addr}/");
+    let addr = listening.local;
+    let ui = match ui_dir(&args.ui_dir) {
+        Some(dir) => crate::server::UiFiles::Dir(dir),
+        None => {
+            tracing::warn!("the web UI is not built; the API is served without it");
+            crate::server::UiFiles::Missing
+        }
+    };
+    let url = listening.url();
     eprintln!(
         "opsdeck is serving {url} ({} checks, history in {})",
         engine.config().check.len(),
@@ -597,19 +595,15 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
             "no API tokens exist yet: create one with `opsdeck token create --name NAME --role admin` to sign in"
         );
     }
-    let access = crate::server::auth::Access::new(verifier, tls.is_some(), addr.port());
+    let access = crate::server::auth::Access::new(verifier, listening.tls, addr.port());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let guard = crate::server::Guard {
-        loopback_only: loopback,
+        loopback_only: listening.loopback,
     };
     let app = crate::server::router(booted.api(), access, ui, guard, stopping);
-    let result = match tls {
-        Some(config) => match crate::server::tls::TlsListener::new(listener, config) {
-            Ok(l) => crate::server::serve(l, app, stop).await,
-            Err(e) => Err(e),
-        },
-        None => crate::server::serve(listener, app, stop).await,
-    };
+    let result = listening
+        .serve(app, stop, crate::server::shutdown_signal())
+        .await;
     engine.shutdown().await;
     drop(booted);
     match result {

@@ -2,11 +2,13 @@
 //! one [`Request`] and goes through [`Api::call`] with the caller its token names.
 
 pub mod auth;
+pub mod listen;
 pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -40,10 +42,45 @@ pub struct Guard {
     pub loopback_only: bool,
 }
 
+/// Where the web UI's files come from.
+#[derive(Clone)]
+pub enum UiFiles {
+    /// A built UI on disk (`ui/dist`, or the `ui` folder beside the binary).
+    Dir(PathBuf),
+    /// Files held in memory, by path (`index.html`, `assets/…`): the desktop app's embedded UI.
+    /// Returns the bytes and their MIME type.
+    Embedded(Arc<dyn Fn(&str) -> Option<(Vec<u8>, String)> + Send + Sync>),
+    /// None built: a page says how to build it.
+    Missing,
+}
+
+impl std::fmt::Debug for UiFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UiFiles::Dir(d) => write!(f, "Dir({})", d.display()),
+            UiFiles::Embedded(_) => f.write_str("Embedded"),
+            UiFiles::Missing => f.write_str("Missing"),
+        }
+    }
+}
+
+/// An embedded file, or `index.html` for a client-side route (the UI's router handles it).
+async fn embedded_file(
+    files: Arc<dyn Fn(&str) -> Option<(Vec<u8>, String)> + Send + Sync>,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    match files(path).or_else(|| files("index.html")) {
+        Some((bytes, mime)) => ([(header::CONTENT_TYPE, mime)], bytes).into_response(),
+        None => no_ui().await,
+    }
+}
+
 pub fn router(
     api: Api,
     access: auth::Access,
-    ui_dir: Option<PathBuf>,
+    ui: UiFiles,
     guard: Guard,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
@@ -77,12 +114,13 @@ pub fn router(
             auth::authenticate,
         ))
         .with_state(state);
-    app = match ui_dir {
-        Some(dir) => {
+    app = match ui {
+        UiFiles::Dir(dir) => {
             let index = dir.join("index.html");
             app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
         }
-        None => app.fallback(no_ui),
+        UiFiles::Embedded(files) => app.fallback(move |uri| embedded_file(files.clone(), uri)),
+        UiFiles::Missing => app.fallback(no_ui),
     };
     app.layer(axum::middleware::from_fn(move |req, next| {
         protect(guard, req, next)
@@ -443,12 +481,13 @@ async fn no_ui() -> Response {
         .into_response()
 }
 
-/// Serve until Ctrl+C / SIGTERM, then stop accepting, end event streams, finish requests
-/// (for at most 10 s), and return.
-pub async fn serve<L>(
+/// Serve until `until` completes (Ctrl+C / SIGTERM for `opsdeck serve`: [`shutdown_signal`]),
+/// then stop accepting, end event streams, finish requests (for at most 10 s), and return.
+pub async fn serve_until<L>(
     listener: L,
     app: Router,
     stop: tokio::sync::watch::Sender<bool>,
+    until: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
@@ -461,7 +500,7 @@ where
         app.into_make_service_with_connect_info::<auth::ClientAddr>(),
     )
     .with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        until.await;
         let _ = stop.send(true);
     });
     let server = std::pin::pin!(std::future::IntoFuture::into_future(server));

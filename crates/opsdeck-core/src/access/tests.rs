@@ -28,6 +28,15 @@ fn a_token_is_shown_once_and_only_its_hash_is_kept() {
         "the secret part must not be on disk"
     );
     assert!(file.contains("$argon2id$"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(store.file())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner reads the token file");
+    }
     assert_eq!(store.list().unwrap(), vec![new.info.clone()]);
     assert_eq!(
         store.create("phone-anna", Role::Admin).unwrap_err(),
