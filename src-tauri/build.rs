@@ -7,6 +7,7 @@ fn main() {
             "rpc",
             "desktop_preferences",
             "set_desktop_preferences",
+            "sharing_status",
             "restart",
         ]));
     tauri_build::try_build(attributes).expect("tauri build script");

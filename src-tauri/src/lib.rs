@@ -4,6 +4,7 @@
 //! behaviour (what a toast says, when it is muted, what the tray summary reads) lives in
 //! `opsdeck-core`.
 
+pub mod sharing;
 pub mod tray;
 
 use std::path::PathBuf;
@@ -89,7 +90,7 @@ fn desktop_preferences<R: Runtime>(
 }
 
 #[tauri::command]
-fn set_desktop_preferences<R: Runtime>(
+async fn set_desktop_preferences<R: Runtime>(
     app: AppHandle<R>,
     prefs: tauri::State<'_, Arc<Preferences>>,
     preferences: DesktopPreferences,
@@ -101,7 +102,34 @@ fn set_desktop_preferences<R: Runtime>(
     }
     let saved = prefs.update(|p| *p = preferences)?;
     preferences_changed(&app, &saved);
+    apply_sharing(&app, &saved).await;
     Ok(saved)
+}
+
+/// Whether (and where) the console is shared on the network, or why it cannot be.
+#[tauri::command]
+fn sharing_status(
+    sharing: tauri::State<'_, Arc<sharing::Sharing>>,
+) -> opsdeck_core::sharing::SharingStatus {
+    sharing.status()
+}
+
+/// Start, restart or stop sharing on the network as the preferences say.
+async fn apply_sharing<R: Runtime>(app: &AppHandle<R>, preferences: &DesktopPreferences) {
+    let (Some(share), Some(api)) = (
+        app.try_state::<Arc<sharing::Sharing>>(),
+        app.try_state::<Api>(),
+    ) else {
+        return;
+    };
+    let share = share.inner().clone();
+    share
+        .apply(
+            api.inner().clone(),
+            sharing::ui_files(app),
+            &preferences.sharing,
+        )
+        .await;
 }
 
 /// Tell the tray and the web view that the preferences changed.
@@ -206,6 +234,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         rpc,
         desktop_preferences,
         set_desktop_preferences,
+        sharing_status,
         restart
     ])
 }
@@ -290,6 +319,12 @@ pub fn run() -> Result<(), tauri::Error> {
                 ));
             }
             app.manage(api.clone());
+            app.manage(Arc::new(sharing::Sharing::new(options.data_dir.clone())));
+            {
+                let handle = app.handle().clone();
+                let saved = prefs.get();
+                tauri::async_runtime::spawn(async move { apply_sharing(&handle, &saved).await });
+            }
             app.manage(prefs);
             tray::install(app.handle(), &api)?;
             if !minimized {

@@ -46,8 +46,13 @@ fn fixture() -> Fixture {
     let app = with_commands(mock_builder())
         .build(tauri::generate_context!())
         .unwrap();
-    app.manage(Api::new(engine));
+    let files = opsdeck_core::api::Files {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    app.manage(Api::with_files(engine, files));
     app.manage(Arc::new(Preferences::load(dir.path().to_path_buf())));
+    app.manage(Arc::new(sharing::Sharing::new(dir.path().to_path_buf())));
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -154,4 +159,98 @@ fn mute_times_read_as_a_clock_time() {
     );
     assert_eq!(shown.as_bytes()[2], b':');
     assert_eq!(crate::tray::local_time("not a time"), "not a time");
+}
+
+/// "Pair a phone" from the desktop app: the app shares its console on the network and a viewer
+/// token made through `rpc` lets a browser in; nothing else does; turning sharing off closes it.
+#[test]
+fn sharing_serves_the_console_to_token_holders_and_stops() {
+    let f = fixture();
+    let created = invoke(
+        &f,
+        "rpc",
+        json!({ "request": { "method": "create_token", "params": { "name": "phone", "role": "viewer" } } }),
+    )
+    .unwrap();
+    let token = created["token"].as_str().unwrap().to_string();
+    assert_eq!(created["info"]["role"], "viewer");
+
+    let mut prefs = invoke(&f, "desktop_preferences", json!({})).unwrap();
+    assert_eq!(prefs["sharing"]["enabled"], false);
+    // On the network without a certificate: refused, with what to do.
+    prefs["sharing"] =
+        json!({ "enabled": true, "listen": "0.0.0.0:0", "tls_cert": null, "tls_key": null });
+    invoke(
+        &f,
+        "set_desktop_preferences",
+        json!({ "preferences": prefs.clone() }),
+    )
+    .unwrap();
+    let status = invoke(&f, "sharing_status", json!({})).unwrap();
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .contains("choose a certificate"),
+        "{status}"
+    );
+    assert_eq!(status["listening"], Value::Null);
+
+    prefs["sharing"]["listen"] = json!("127.0.0.1:0");
+    invoke(
+        &f,
+        "set_desktop_preferences",
+        json!({ "preferences": prefs.clone() }),
+    )
+    .unwrap();
+    let status = invoke(&f, "sharing_status", json!({})).unwrap();
+    let url = status["listening"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    assert_eq!(status["suggested_url"].as_str(), Some(url.as_str()));
+    let get = |token: Option<String>| {
+        let url = format!("{url}/api/overview");
+        tauri::async_runtime::block_on(async move {
+            let mut req = reqwest::Client::new().get(url);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send().await.map(|r| r.status().as_u16())
+        })
+    };
+    assert_eq!(get(Some(token.clone())).unwrap(), 200);
+    assert_eq!(get(None).unwrap(), 401);
+    let run = {
+        let url = format!("{url}/api/checks/erp-api/run");
+        let token = token.clone();
+        tauri::async_runtime::block_on(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(run, 403, "a paired phone may look, not act");
+
+    prefs["sharing"]["enabled"] = json!(false);
+    invoke(
+        &f,
+        "set_desktop_preferences",
+        json!({ "preferences": prefs }),
+    )
+    .unwrap();
+    assert_eq!(
+        invoke(&f, "sharing_status", json!({})).unwrap()["listening"],
+        Value::Null
+    );
+    assert!(
+        get(Some(token)).is_err(),
+        "the port is closed once sharing is off"
+    );
 }

@@ -10,6 +10,7 @@ pub mod estate;
 pub mod paths;
 pub mod probe;
 pub mod secret;
+pub mod sharing;
 pub mod state;
 pub mod status;
 pub mod store;

@@ -52,6 +52,8 @@ pub struct DesktopPreferences {
     pub notifications: bool,
     /// Notifications are muted until this time (RFC 3339, UTC).
     pub muted_until: Option<String>,
+    /// Serve this console to browsers and phones on the network.
+    pub sharing: crate::sharing::NetworkSharing,
 }
 
 impl Default for DesktopPreferences {
@@ -60,6 +62,7 @@ impl Default for DesktopPreferences {
             start_with_os: false,
             notifications: true,
             muted_until: None,
+            sharing: crate::sharing::NetworkSharing::default(),
         }
     }
 }

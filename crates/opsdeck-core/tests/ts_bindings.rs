@@ -18,6 +18,7 @@ fn export_all(dir: &Path) {
     api::Credentials::export_all_to(dir).expect("export");
     api::CreatedToken::export_all_to(dir).expect("export");
     opsdeck_core::access::Caller::export_all_to(dir).expect("export");
+    opsdeck_core::sharing::SharingStatus::export_all_to(dir).expect("export");
     opsdeck_core::toast::DesktopPreferences::export_all_to(dir).expect("export");
     opsdeck_core::estate::EstateFile::export_all_to(dir).expect("export");
     engine::Event::export_all_to(dir).expect("export");
