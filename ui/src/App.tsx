@@ -1,18 +1,24 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, type Backend } from "./backend";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, isUnauthorized, toBackendError, type Backend, type BackendError } from "./backend";
+import type { Caller } from "./bindings/Caller";
 import type { CheckView } from "./bindings/CheckView";
 import type { Overview } from "./bindings/Overview";
 import { CommandPalette } from "./components/CommandPalette";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { Counts } from "./components/Counts";
+import { SignIn, type SignInReason } from "./components/SignIn";
 import { StatusBadge } from "./components/StatusBadge";
 import { totalChecks } from "./lib/overview";
-import { OVERVIEW_HREF, SETTINGS_HREF, useRoute, type Route } from "./lib/route";
+import { CallerContext, canAdminister, canRunChecks, ROLE_LABEL } from "./lib/roles";
+import { CREDENTIALS_HREF, OVERVIEW_HREF, SETTINGS_HREF, useRoute, type Route } from "./lib/route";
+import { guardSession } from "./lib/session";
 import { isJumpShortcut, jumpShortcutLabel } from "./lib/shortcut";
+import { takeTokenFromLocation } from "./lib/signInLink";
 import { STATUS_LABEL } from "./lib/status";
 import { isBoolean, isString, useStoredState } from "./lib/storage";
 import { useLiveOverview, type Connection } from "./lib/useLiveOverview";
 import { CheckPage } from "./views/CheckPage";
+import { CredentialsPage } from "./views/CredentialsPage";
 import { OverviewPage } from "./views/OverviewPage";
 import { SettingsPage } from "./views/SettingsPage";
 
@@ -27,7 +33,174 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   lost: "Reconnecting…",
 };
 
-export function App({ backend }: { backend: Backend }) {
+type Gate =
+  | { phase: "starting" }
+  | { phase: "in"; caller: Caller; generation: number; fromSignIn: boolean }
+  | { phase: "out"; reason: SignInReason; linkError: BackendError | null }
+  | { phase: "failed"; error: BackendError };
+
+export interface AppProps {
+  backend: Backend;
+  /**
+   * A token taken from a sign-in link (`#token=…`) before the first render, already removed
+   * from the address (`takeTokenFromLocation`): the console signs in with it.
+   */
+  signInToken?: string | null;
+}
+
+/**
+ * The console, behind the browser's sign-in: asks who is signed in, shows the sign-in screen
+ * when nobody is (or when a call later says the session has ended), and the console otherwise.
+ * The desktop app has no sign-in: its `session` always answers with the local user.
+ */
+export function App({ backend, signInToken = null }: AppProps) {
+  const [gate, setGate] = useState<Gate>({ phase: "starting" });
+  const generations = useRef(0);
+  const started = useRef(false);
+
+  const enter = useCallback((caller: Caller, fromSignIn = false) => {
+    generations.current += 1;
+    setGate({ phase: "in", caller, generation: generations.current, fromSignIn });
+  }, []);
+
+  const askSession = useCallback(
+    (linkError: BackendError | null = null): Promise<void> =>
+      api(backend)
+        .session()
+        .then(
+          (caller) => enter(caller),
+          (e: unknown) => {
+            const error = toBackendError(e);
+            if (isUnauthorized(error) && backend.session) setGate({ phase: "out", reason: "start", linkError });
+            else setGate({ phase: "failed", error });
+          },
+        ),
+    [backend, enter],
+  );
+
+  const signInWithLink = useCallback(
+    (token: string): Promise<void> => {
+      const session = backend.session;
+      if (!session) return askSession();
+      return session.signIn(token).then(
+        (caller) => enter(caller),
+        // An old link in a browser that is still signed in: carry on with that session.
+        (e: unknown) => askSession(toBackendError(e)),
+      );
+    },
+    [backend, enter, askSession],
+  );
+
+  // Once, also under StrictMode: a sign-in link's token is used a single time.
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    if (signInToken !== null && backend.session) void signInWithLink(signInToken);
+    else void askSession();
+  }, [backend, signInToken, signInWithLink, askSession]);
+
+  // A sign-in link opened in a tab that already shows the console changes only the fragment.
+  useEffect(() => {
+    if (!backend.session) return;
+    const onHashChange = () => {
+      const token = takeTokenFromLocation();
+      if (token !== null) void signInWithLink(token);
+    };
+    window.addEventListener("hashchange", onHashChange);
+    return () => window.removeEventListener("hashchange", onHashChange);
+  }, [backend, signInWithLink]);
+
+  const generation = gate.phase === "in" ? gate.generation : null;
+  const guarded = useMemo(
+    () =>
+      generation === null
+        ? null
+        : guardSession(backend, () =>
+            setGate((g) =>
+              g.phase === "in" && g.generation === generation
+                ? { phase: "out", reason: "ended", linkError: null }
+                : g,
+            ),
+          ),
+    [backend, generation],
+  );
+
+  const signOut = useMemo(() => {
+    const session = backend.session;
+    if (!session) return undefined;
+    return async () => {
+      await session.signOut();
+      setGate({ phase: "out", reason: "signed-out", linkError: null });
+    };
+  }, [backend]);
+
+  if (gate.phase === "in" && guarded !== null) {
+    return (
+      <CallerContext.Provider value={gate.caller}>
+        <Console
+          key={gate.generation}
+          backend={guarded}
+          caller={gate.caller}
+          onSignOut={signOut}
+          focusHeading={gate.fromSignIn}
+        />
+      </CallerContext.Provider>
+    );
+  }
+  if (gate.phase === "out" && backend.session) {
+    const session = backend.session;
+    return (
+      <SignIn
+        reason={gate.reason}
+        linkError={gate.linkError}
+        onSignIn={async (token) => enter(await session.signIn(token), true)}
+      />
+    );
+  }
+  if (gate.phase === "failed") {
+    return (
+      <div className="signin-screen">
+        <main className="signin">
+          <h1 tabIndex={-1}>opsdeck</h1>
+          <div className="banner banner-error" role="alert">
+            <p>
+              {gate.error.code === "unreachable"
+                ? "Cannot reach the opsdeck server."
+                : `Cannot open the console: ${gate.error.message}`}
+            </p>
+            <button
+              type="button"
+              onClick={() => {
+                setGate({ phase: "starting" });
+                void askSession();
+              }}
+            >
+              Try again
+            </button>
+          </div>
+        </main>
+      </div>
+    );
+  }
+  return (
+    <div className="signin-screen">
+      <p className="muted" role="status">
+        Connecting to opsdeck…
+      </p>
+    </div>
+  );
+}
+
+interface ConsoleProps {
+  backend: Backend;
+  caller: Caller;
+  /** Present in a browser, where there is a session to end. */
+  onSignOut?: (() => Promise<void>) | undefined;
+  /** Just signed in from the form: start on the page's heading. */
+  focusHeading?: boolean;
+}
+
+function Console({ backend, caller, onSignOut, focusHeading = false }: ConsoleProps) {
   const route = useRoute();
   const live = useLiveOverview(backend);
   const { overview } = live;
@@ -36,6 +209,11 @@ export function App({ backend }: { backend: Backend }) {
   const [paletteOpen, setPaletteOpen] = useState(false);
   const closePalette = useCallback(() => setPaletteOpen(false), []);
   const checkAll = useCallback(() => api(backend).checkAll(), [backend]);
+  const admin = canAdminister(caller);
+
+  useEffect(() => {
+    if (focusHeading) document.querySelector<HTMLElement>("#main-content h1")?.focus();
+  }, [focusHeading]);
 
   useEffect(() => {
     document.title = overview ? `${STATUS_LABEL[overview.status]} · opsdeck` : "opsdeck";
@@ -78,9 +256,16 @@ export function App({ backend }: { backend: Backend }) {
             <a href={OVERVIEW_HREF} aria-current={route.view === "overview" ? "page" : undefined}>
               Overview
             </a>
-            <a href={SETTINGS_HREF} aria-current={route.view === "settings" ? "page" : undefined}>
-              Settings
-            </a>
+            {admin && (
+              <>
+                <a href={CREDENTIALS_HREF} aria-current={route.view === "credentials" ? "page" : undefined}>
+                  Credentials
+                </a>
+                <a href={SETTINGS_HREF} aria-current={route.view === "settings" ? "page" : undefined}>
+                  Settings
+                </a>
+              </>
+            )}
           </nav>
           {overview && totalChecks(overview) > 0 && (
             <div className="app-summary">
@@ -106,6 +291,7 @@ export function App({ backend }: { backend: Backend }) {
             <span className={`live live-${live.connection}`} role="status">
               {CONNECTION_TEXT[live.connection]}
             </span>
+            {onSignOut && <SessionControls caller={caller} onSignOut={onSignOut} />}
           </div>
         </header>
         <ConnectionBanner connection={live.connection} lastDataAt={live.lastDataAt} />
@@ -124,6 +310,8 @@ export function App({ backend }: { backend: Backend }) {
             <CheckPage key={route.id} backend={backend} id={route.id} known={findCheck(overview, route.id)} />
           ) : route.view === "settings" ? (
             <SettingsPage backend={backend} />
+          ) : route.view === "credentials" ? (
+            <CredentialsPage backend={backend} overview={overview} />
           ) : (
             <OverviewPage
               state={live}
@@ -131,12 +319,49 @@ export function App({ backend }: { backend: Backend }) {
               onQueryChange={setQuery}
               onlyProblems={onlyProblems}
               onOnlyProblemsChange={setOnlyProblems}
-              onCheckAll={checkAll}
+              onCheckAll={canRunChecks(caller) ? checkAll : undefined}
             />
           )}
         </div>
       </div>
-      {paletteOpen && <CommandPalette overview={overview} onClose={closePalette} />}
+      {paletteOpen && <CommandPalette overview={overview} onClose={closePalette} admin={admin} />}
+    </div>
+  );
+}
+
+/** Who is signed in, and the way out. Only in a browser: the desktop app has no sign-in. */
+function SessionControls({ caller, onSignOut }: { caller: Caller; onSignOut: () => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+  const signOut = async () => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onSignOut();
+    } catch (e) {
+      setBusy(false);
+      setError(toBackendError(e));
+    }
+  };
+  return (
+    <div className="session">
+      <p className="session-who">
+        <span className="session-label">Signed in as </span>
+        <span className="session-name">{caller.name}</span>{" "}
+        <span className="session-role">
+          <span className="sr-only">, role </span>
+          {ROLE_LABEL[caller.role]}
+        </span>
+      </p>
+      <button type="button" aria-disabled={busy || undefined} onClick={() => void signOut()}>
+        {busy ? "Signing out…" : "Sign out"}
+      </button>
+      {error && (
+        <p className="session-error error-text" role="alert">
+          Could not sign out: {error.message}
+        </p>
+      )}
     </div>
   );
 }

@@ -2,14 +2,20 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { createBackend } from "./backend";
+import { takeTokenFromLocation } from "./lib/signInLink";
 import "./styles.css";
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("missing #root element");
 
+// A sign-in link (`#token=…`): the token leaves the address bar and the history before anything
+// else runs; the app then signs in with it.
+const backend = createBackend();
+const signInToken = backend.session ? takeTokenFromLocation() : null;
+
 createRoot(root).render(
   <StrictMode>
-    <App backend={createBackend()} />
+    <App backend={backend} signInToken={signInToken} />
   </StrictMode>,
 );
 

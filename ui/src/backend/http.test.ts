@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Event } from "../bindings/Event";
 import type { Stats } from "../bindings/Stats";
-import { BackendError } from "./errors";
+import { BackendError, isUnauthorized } from "./errors";
 import { createHttpBackend } from "./http";
 
 function jsonResponse(body: unknown, status = 200, statusText = "OK"): Response {
@@ -131,6 +131,94 @@ describe("HTTP backend calls", () => {
     const backend = createHttpBackend({ fetch });
 
     await expect(backend.call({ method: "overview" })).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});
+
+describe("HTTP backend session", () => {
+  it("sends the session cookie with every call", async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>().mockResolvedValue(jsonResponse({ name: "ada", role: "admin" }));
+    const backend = createHttpBackend({ fetch });
+
+    await backend.call({ method: "session" });
+
+    expect(fetch.mock.calls[0]![1]?.credentials).toBe("same-origin");
+  });
+
+  it("maps 401 to unauthorized, with or without an ApiError body", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValueOnce(jsonResponse({ code: "unauthorized", message: "sign in first" }, 401, "Unauthorized"))
+      .mockResolvedValueOnce(new Response("", { status: 401, statusText: "Unauthorized" }))
+      .mockResolvedValueOnce(new Response("<html>no</html>", { status: 403, statusText: "Forbidden" }));
+    const backend = createHttpBackend({ fetch });
+
+    const first = await backend.call({ method: "overview" }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(BackendError);
+    expect(first).toMatchObject({ code: "unauthorized", message: "sign in first", status: 401 });
+    expect(isUnauthorized(first)).toBe(true);
+
+    await expect(backend.call({ method: "overview" })).rejects.toMatchObject({
+      code: "unauthorized",
+      message: "HTTP 401 Unauthorized",
+      status: 401,
+    });
+    await expect(backend.call({ method: "tokens" })).rejects.toMatchObject({ code: "forbidden", status: 403 });
+  });
+
+  it("signs in by posting the token to api/session and answers the caller", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValue(jsonResponse({ name: "ada-phone", role: "viewer" }));
+    const backend = createHttpBackend({ fetch, baseUrl: "https://ops.example.test/" });
+
+    const caller = await backend.session!.signIn("opsdeck_0123456789abcdef_secret");
+
+    expect(caller).toEqual({ name: "ada-phone", role: "viewer" });
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe("https://ops.example.test/api/session");
+    expect(init?.method).toBe("POST");
+    expect(init?.credentials).toBe("same-origin");
+    expect(JSON.parse(init?.body as string)).toEqual({ token: "opsdeck_0123456789abcdef_secret" });
+  });
+
+  it("rejects a wrong token as unauthorized and too many as rate_limited with the wait", async () => {
+    const fetch = vi
+      .fn<typeof globalThis.fetch>()
+      .mockResolvedValueOnce(jsonResponse({ code: "unauthorized", message: "unknown token" }, 401))
+      .mockResolvedValueOnce(
+        new Response(JSON.stringify({ code: "rate_limited", message: "too many attempts" }), {
+          status: 429,
+          headers: { "Content-Type": "application/json", "Retry-After": "30" },
+        }),
+      );
+    const backend = createHttpBackend({ fetch });
+
+    await expect(backend.session!.signIn("nope")).rejects.toMatchObject({ code: "unauthorized", status: 401 });
+    await expect(backend.session!.signIn("nope")).rejects.toMatchObject({
+      code: "rate_limited",
+      message: "too many attempts",
+      status: 429,
+      retryAfter: 30,
+    });
+  });
+
+  it("signs out with DELETE api/session", async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>().mockResolvedValue(new Response(null, { status: 204 }));
+    const backend = createHttpBackend({ fetch });
+
+    await backend.session!.signOut();
+
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe("api/session");
+    expect(init?.method).toBe("DELETE");
+    expect(init?.credentials).toBe("same-origin");
+  });
+
+  it("says so when the server cannot be reached", async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>().mockRejectedValue(new TypeError("Failed to fetch"));
+    await expect(createHttpBackend({ fetch }).session!.signIn("x")).rejects.toMatchObject({
+      code: "unreachable",
+    });
   });
 });
 

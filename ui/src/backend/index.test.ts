@@ -43,6 +43,12 @@ describe("createBackend", () => {
     window.__TAURI_INTERNALS__ = {};
     expect(createBackend().desktop).toBeDefined();
   });
+
+  it("offers a sign-in only in a browser", () => {
+    expect(createBackend().session).toBeDefined();
+    window.__TAURI_INTERNALS__ = {};
+    expect(createBackend().session).toBeUndefined();
+  });
 });
 
 describe("api", () => {
@@ -83,6 +89,38 @@ describe("api", () => {
         params: { revision: "r3", original_id: "prod", environment: { id: "live", name: "Live", order: 1 } },
       },
       { method: "remove_environment", params: { revision: "r4", id: "live" } },
+    ]);
+  });
+
+  it("sends the session, credential and token methods with their params", async () => {
+    const sent: Request[] = [];
+    const backend: Backend = {
+      call: <T,>(req: Request) => {
+        sent.push(req);
+        return Promise.resolve({} as T);
+      },
+      subscribe: () => () => undefined,
+    };
+    const client = api(backend);
+
+    await client.session();
+    await client.credentials();
+    await client.setCredential("payments-password", "s3cret");
+    await client.deleteCredential("payments-password");
+    await client.testCredential("payments-password");
+    await client.tokens();
+    await client.createToken("ada-phone", "viewer");
+    await client.revokeToken("ada-phone");
+
+    expect(sent).toEqual([
+      { method: "session" },
+      { method: "credentials" },
+      { method: "set_credential", params: { name: "payments-password", value: "s3cret" } },
+      { method: "delete_credential", params: { name: "payments-password" } },
+      { method: "test_credential", params: { name: "payments-password" } },
+      { method: "tokens" },
+      { method: "create_token", params: { name: "ada-phone", role: "viewer" } },
+      { method: "revoke_token", params: { name: "ada-phone" } },
     ]);
   });
 });
@@ -131,5 +169,16 @@ describe("sharedEvents", () => {
       desktop,
     };
     expect(sharedEvents(inner).desktop).toBe(desktop);
+  });
+
+  it("keeps the session controls of the transport", () => {
+    const session = { signIn: vi.fn(), signOut: vi.fn() };
+    const inner: Backend = {
+      call: () => Promise.reject(new Error("unused")),
+      subscribe: () => () => undefined,
+      session,
+    };
+    expect(sharedEvents(inner).session).toBe(session);
+    expect(sharedEvents({ ...inner, session: undefined }).session).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ vi.mock("@tauri-apps/api/event", () => ({
 }));
 
 const { createTauriBackend, EVENT_NAME, PREFERENCES_EVENT } = await import("./tauri");
+
+const NO_SHARING = { enabled: false, listen: "0.0.0.0:7443", tls_cert: null, tls_key: null };
 const { BackendError } = await import("./errors");
 
 describe("Tauri backend", () => {
@@ -70,7 +72,7 @@ describe("Tauri backend", () => {
   });
 
   it("reads and stores the desktop preferences and restarts through the shell", async () => {
-    const prefs = { start_with_os: true, notifications: false, muted_until: null };
+    const prefs = { start_with_os: true, notifications: false, muted_until: null, sharing: NO_SHARING };
     const desktop = createTauriBackend().desktop!;
 
     invoke.mockResolvedValueOnce(prefs);
@@ -94,7 +96,7 @@ describe("Tauri backend", () => {
   it("rejects a failed desktop command with a BackendError", async () => {
     invoke.mockRejectedValue("command set_desktop_preferences not found");
     const error = await createTauriBackend()
-      .desktop!.setPreferences({ start_with_os: false, notifications: true, muted_until: null })
+      .desktop!.setPreferences({ start_with_os: false, notifications: true, muted_until: null, sharing: NO_SHARING })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
     expect(error).toMatchObject({ code: "internal", message: "command set_desktop_preferences not found" });
@@ -126,7 +128,12 @@ describe("Tauri backend", () => {
     const stop = createTauriBackend().desktop!.onPreferences((p) => seen.push(p));
     expect(listen).toHaveBeenCalledWith(PREFERENCES_EVENT, expect.any(Function));
     expect(PREFERENCES_EVENT).toBe("opsdeck://preferences");
-    const prefs = { start_with_os: false, notifications: true, muted_until: "2099-01-01T00:00:00Z" };
+    const prefs = {
+      start_with_os: false,
+      notifications: true,
+      muted_until: "2099-01-01T00:00:00Z",
+      sharing: NO_SHARING,
+    };
     (handler as unknown as (e: { payload: unknown }) => void)({ payload: prefs });
     expect(seen).toEqual([prefs]);
     stop();

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { canAdminister, useCaller } from "../lib/roles";
 import { SETTINGS_HREF } from "../lib/route";
 
 const EXAMPLE = `[[environment]]
@@ -16,6 +17,7 @@ tags = ["web"]`;
 /** What an empty estate shows instead of an empty list: the ways to add the first check. */
 export function FirstRun({ configPath }: { configPath: string | null }) {
   const headingId = useId();
+  const admin = canAdminister(useCaller());
   return (
     <section className="first-run" aria-labelledby={headingId}>
       <h2 id={headingId}>No checks yet</h2>
@@ -26,9 +28,13 @@ export function FirstRun({ configPath }: { configPath: string | null }) {
       <ol className="first-run-steps">
         <li>
           <h3>Add a check in the console</h3>
-          <p>
-            Open <a href={SETTINGS_HREF}>Settings</a> and choose <strong>Add check</strong>.
-          </p>
+          {admin ? (
+            <p>
+              Open <a href={SETTINGS_HREF}>Settings</a> and choose <strong>Add check</strong>.
+            </p>
+          ) : (
+            <p>An admin can add checks under Settings.</p>
+          )}
         </li>
         <li>
           <h3>Or edit the configuration file</h3>

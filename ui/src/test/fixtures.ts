@@ -1,4 +1,5 @@
-import type { Backend } from "../backend";
+import type { Backend, SessionControls } from "../backend";
+import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { CheckView } from "../bindings/CheckView";
 import type { Event } from "../bindings/Event";
@@ -74,9 +75,19 @@ export function detail(c: CheckView): CheckDetail {
   };
 }
 
+export const ADMIN: Caller = { name: "ada", role: "admin" };
+
+/** What every fake answers unless a test says otherwise: signed in as an admin, no tokens. */
+const DEFAULTS: Partial<Record<Request["method"], (req: Request) => unknown>> = {
+  session: () => ADMIN,
+  tokens: () => [],
+};
+
 /** A backend answering from handlers, with a hand-driven event stream. */
 export class FakeBackend implements Backend {
   calls: Request[] = [];
+  /** Set to act as the browser transport, which has a sign-in. */
+  session?: SessionControls;
   private listeners = new Set<(e: Event) => void>();
   private liveListeners = new Set<(live: boolean) => void>();
 
@@ -88,7 +99,7 @@ export class FakeBackend implements Backend {
 
   call<T>(request: Request): Promise<T> {
     this.calls.push(request);
-    const handler = this.handlers[request.method];
+    const handler = this.handlers[request.method] ?? DEFAULTS[request.method];
     if (!handler) return Promise.reject(new Error(`unexpected ${request.method}`));
     try {
       return Promise.resolve(handler(request) as T);

@@ -130,3 +130,93 @@ describe("Check detail", () => {
     await screen.findByRole("searchbox", { name: "Search checks" });
   });
 });
+
+describe("A check whose credential cannot be read", () => {
+  const needsToken = check({
+    id: "search",
+    name: "Search",
+    environment: "staging",
+    status: "unknown",
+    message: "credential search-token is not in the keychain",
+    details: { error: "credential", credential: { name: "search-token", problem: "missing" } },
+  });
+
+  function backendWith(role: "admin" | "viewer", credential = needsToken) {
+    const o = overview();
+    o.environments[1]!.checks[0] = credential;
+    let fixed = false;
+    return new FakeBackend({
+      overview: () => o,
+      session: () => ({ name: "someone", role }),
+      check_detail: () =>
+        detail(fixed ? { ...credential, status: "up", message: "HTTP 200 OK", details: {} } : credential),
+      set_credential: () => {
+        fixed = true;
+        return { editable: true, credentials: [] };
+      },
+    });
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("says which credential is missing and lets an admin set it", async () => {
+    window.location.hash = "#/check/search";
+    const backend = backendWith("admin");
+    render(<App backend={backend} />);
+
+    const callout = await screen.findByRole("region", { name: "Credential problem" });
+    expect(callout.textContent).toContain("Credential search-token is not in the keychain.");
+    fireEvent.click(within(callout).getByRole("button", { name: "Set credential" }));
+
+    const dialog = screen.getByRole("dialog", { name: "Set credential" });
+    const value = within(dialog).getByLabelText<HTMLInputElement>("Value");
+    expect(value.value).toBe("");
+    fireEvent.change(value, { target: { value: "t0ken" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+
+    await waitFor(() => expect(backend.count("check_detail")).toBe(2));
+    expect(backend.calls).toContainEqual({
+      method: "set_credential",
+      params: { name: "search-token", value: "t0ken" },
+    });
+    await waitFor(() => expect(screen.queryByRole("region", { name: "Credential problem" })).toBeNull());
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getByText(/Stored credential search-token/)).toBeTruthy();
+  });
+
+  it("shows the result's message for a locked keychain", async () => {
+    window.location.hash = "#/check/search";
+    const locked = {
+      ...needsToken,
+      message: "The keychain is locked: unlock it and check again",
+      details: { error: "credential", credential: { name: "search-token", problem: "locked" } },
+    };
+    render(<App backend={backendWith("admin", locked)} />);
+    const callout = await screen.findByRole("region", { name: "Credential problem" });
+    expect(callout.textContent).toContain("The keychain is locked: unlock it and check again");
+    expect(within(callout).queryByRole("button", { name: "Set credential" })).toBeNull();
+  });
+
+  it("offers no Set credential to a viewer", async () => {
+    window.location.hash = "#/check/search";
+    render(<App backend={backendWith("viewer")} />);
+    const callout = await screen.findByRole("region", { name: "Credential problem" });
+    expect(within(callout).queryByRole("button")).toBeNull();
+    expect(callout.textContent).toContain("Ask an admin to set it.");
+  });
+
+  it("marks the check on the overview", async () => {
+    render(<App backend={backendWith("viewer")} />);
+    const link = await screen.findByRole("link", { name: "Search" });
+    const row = link.closest("li")!;
+    expect(within(row).getByText("credential missing")).toBeTruthy();
+    const website = screen.getByRole("link", { name: "Website" }).closest("li")!;
+    expect(within(website).queryByText(/credential/)).toBeNull();
+  });
+});

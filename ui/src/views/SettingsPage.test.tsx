@@ -12,6 +12,12 @@ import { FakeBackend } from "../test/fixtures";
 import { SettingsPage } from "./SettingsPage";
 
 const PATH = "/home/ada/.config/opsdeck/opsdeck.toml";
+const NO_SHARING: DesktopPreferences["sharing"] = {
+  enabled: false,
+  listen: "0.0.0.0:7443",
+  tls_cert: null,
+  tls_key: null,
+};
 
 function checkForm(partial: Partial<CheckForm> & Pick<CheckForm, "id">): CheckForm {
   return { ...newCheckForm(), url: `https://${partial.id}.example.test/health`, ...partial };
@@ -489,6 +495,7 @@ describe("Settings", () => {
         start_with_os: false,
         notifications: true,
         muted_until: new Date(NOW + 2 * 3_600_000).toISOString(),
+        sharing: NO_SHARING,
       };
       const setPreferences = vi.fn((p: DesktopPreferences) => Promise.resolve(p));
       const backend = Object.assign(backendWith(), {
@@ -517,7 +524,12 @@ describe("Settings", () => {
     });
 
     it("puts a refused change back and says why", async () => {
-      const prefs: DesktopPreferences = { start_with_os: false, notifications: true, muted_until: null };
+      const prefs: DesktopPreferences = {
+        start_with_os: false,
+        notifications: true,
+        muted_until: null,
+        sharing: NO_SHARING,
+      };
       const backend = Object.assign(backendWith(), {
         desktop: desktopControls({
           preferences: () => Promise.resolve(prefs),
@@ -549,7 +561,7 @@ describe("Settings", () => {
       expect(within(desktop).queryByRole("button", { name: "Unmute" })).toBeNull();
 
       const until = new Date(NOW + 3_600_000).toISOString();
-      act(() => push?.({ start_with_os: false, notifications: true, muted_until: until }));
+      act(() => push?.({ start_with_os: false, notifications: true, muted_until: until, sharing: NO_SHARING }));
       expect(await within(desktop).findByRole("button", { name: "Unmute" })).toBeTruthy();
       unmount();
       expect(stop).toHaveBeenCalled();
@@ -564,7 +576,8 @@ describe("Settings", () => {
 
 function desktopControls(partial: Partial<DesktopControls> = {}): DesktopControls {
   return {
-    preferences: () => Promise.resolve({ start_with_os: false, notifications: true, muted_until: null }),
+    preferences: () =>
+      Promise.resolve({ start_with_os: false, notifications: true, muted_until: null, sharing: NO_SHARING }),
     setPreferences: (p) => Promise.resolve(p),
     restart: () => Promise.resolve(),
     onPreferences: () => () => undefined,
