@@ -2,8 +2,8 @@
 // overview (list and grid, counts, search, only problems), the Ctrl+K palette, a check's
 // detail page and "Check now", a status change reaching an open page live, the phone layout,
 // the dark theme, Settings (read-only on the demo; a real edit against `opsdeck serve` on a
-// temporary file), the PWA manifest and service worker, and the page riding out a server
-// restart. Screenshots of the real UI go to docs/screenshots/.
+// temporary file), signing in, tokens and phone pairing, the Credentials page with the real
+// keychain, the PWA manifest and service worker, and the page riding out a server restart. Screenshots of the real UI go to docs/screenshots/.
 //
 // Usage: OPSDECK_TOKEN=… node tests/web/smoke.mjs http://127.0.0.1:PORT [CHROMIUM] [OPSDECK_BIN]
 //
@@ -15,6 +15,7 @@
 // tests whose name matches. Output: `ok - NAME` / `not ok - NAME` per test, then
 // `web: N passed, N failed`; the exit status is non-zero when a test failed.
 
+import { accessTests } from "./suite/access.mjs";
 import { detailTests, paletteTests } from "./suite/detail.mjs";
 import { darkTests, liveTests, phoneTests } from "./suite/live.mjs";
 import { overviewTests } from "./suite/overview.mjs";
@@ -59,6 +60,7 @@ try {
   await phoneTests(ctx);
   await darkTests(ctx);
   await settingsTests(ctx);
+  await accessTests(ctx);
   await pwaTests(ctx);
   await unreachableTests(ctx);
   await test("no script errors", async () => {
