@@ -161,6 +161,7 @@ describe("sharedEvents", () => {
       preferences: vi.fn(),
       setPreferences: vi.fn(),
       restart: vi.fn(),
+      sharingStatus: vi.fn(),
       onPreferences: vi.fn(),
     };
     const inner: Backend = {

@@ -17,6 +17,7 @@ import type { HistoryWindow } from "../bindings/HistoryWindow";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
 import type { Role } from "../bindings/Role";
+import type { SharingStatus } from "../bindings/SharingStatus";
 import type { Stats } from "../bindings/Stats";
 import type { StatusCounts } from "../bindings/StatusCounts";
 import type { TokenInfo } from "../bindings/TokenInfo";
@@ -58,6 +59,8 @@ export interface DesktopControls {
   setPreferences(preferences: DesktopPreferences): Promise<DesktopPreferences>;
   /** Restarts the app, e.g. to leave the demo once a config file exists. */
   restart(): Promise<void>;
+  /** Whether the console is shared on the network (`preferences.sharing`), where, or why not. */
+  sharingStatus(): Promise<SharingStatus>;
   /** Calls back with the preferences whenever they change elsewhere (the tray menu); returns
    * the function that stops it. */
   onPreferences(callback: (preferences: DesktopPreferences) => void): () => void;

@@ -93,6 +93,24 @@ describe("Tauri backend", () => {
     expect(invoke).toHaveBeenLastCalledWith("restart");
   });
 
+  it("asks the shell whether the console is shared", async () => {
+    const desktop = createTauriBackend().desktop!;
+    const shared = {
+      listening: "https://0.0.0.0:7443/",
+      suggested_url: "https://desk-42.example.com:7443",
+      error: null,
+    };
+    invoke.mockResolvedValueOnce(shared);
+    expect(await desktop.sharingStatus()).toEqual(shared);
+    expect(invoke).toHaveBeenLastCalledWith("sharing_status");
+    expect(invoke.mock.lastCall).toHaveLength(1);
+
+    invoke.mockRejectedValueOnce("command sharing_status not found");
+    const error = await desktop.sharingStatus().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error).toMatchObject({ code: "internal", message: "command sharing_status not found" });
+  });
+
   it("rejects a failed desktop command with a BackendError", async () => {
     invoke.mockRejectedValue("command set_desktop_preferences not found");
     const error = await createTauriBackend()

@@ -1,12 +1,14 @@
 // Desktop transport: the shell exposes one command, `rpc`, for the engine, and emits every
-// engine event as `opsdeck://event`. Its own settings (sign-in start, notifications) and
-// restarting are separate commands, because the engine knows nothing about them.
+// engine event as `opsdeck://event`. Its own settings (sign-in start, notifications, network
+// sharing), the sharing status and restarting are separate commands, because the engine knows
+// nothing about them.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { Event } from "../bindings/Event";
 import type { Request } from "../bindings/Request";
+import type { SharingStatus } from "../bindings/SharingStatus";
 import { toBackendError } from "./errors";
 import type { Backend } from "./index";
 
@@ -50,6 +52,7 @@ export function createTauriBackend(): Backend {
       setPreferences: (preferences) =>
         command<DesktopPreferences>("set_desktop_preferences", { preferences }),
       restart: () => command<void>("restart"),
+      sharingStatus: () => command<SharingStatus>("sharing_status"),
       onPreferences: (callback) => follow<DesktopPreferences>(PREFERENCES_EVENT, callback),
     },
 

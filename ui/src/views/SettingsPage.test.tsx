@@ -6,6 +6,7 @@ import type { CheckForm } from "../bindings/CheckForm";
 import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { EstateFile } from "../bindings/EstateFile";
 import type { Request } from "../bindings/Request";
+import type { SharingStatus } from "../bindings/SharingStatus";
 import { formatUntil } from "../components/settings/DesktopSection";
 import { newCheckForm } from "../lib/estateForm";
 import { FakeBackend } from "../test/fixtures";
@@ -18,6 +19,8 @@ const NO_SHARING: DesktopPreferences["sharing"] = {
   tls_cert: null,
   tls_key: null,
 };
+
+const NOT_SHARED: SharingStatus = { listening: null, suggested_url: null, error: null };
 
 function checkForm(partial: Partial<CheckForm> & Pick<CheckForm, "id">): CheckForm {
   return { ...newCheckForm(), url: `https://${partial.id}.example.test/health`, ...partial };
@@ -567,6 +570,200 @@ describe("Settings", () => {
       expect(stop).toHaveBeenCalled();
     });
 
+    describe("Network sharing", () => {
+      const CERT = String.raw`C:\certs\desk-42.pem`;
+      const KEY = String.raw`C:\certs\desk-42.key`;
+      const SHARED: SharingStatus = {
+        listening: "https://0.0.0.0:7443/",
+        suggested_url: "https://desk-42.example.com:7443",
+        error: null,
+      };
+
+      const sharingForm = () => screen.findByRole("form", { name: "Network sharing" });
+      const field = (form: HTMLElement, label: string) => within(form).getByLabelText<HTMLInputElement>(label);
+
+      it("saves sharing with the other preferences unchanged and says where it is shared", async () => {
+        const prefs: DesktopPreferences = {
+          start_with_os: true,
+          notifications: false,
+          muted_until: new Date(NOW + 3_600_000).toISOString(),
+          sharing: NO_SHARING,
+        };
+        const setPreferences = vi.fn((p: DesktopPreferences) => Promise.resolve(p));
+        let status = NOT_SHARED;
+        const sharingStatus = vi.fn(() => Promise.resolve(status));
+        const backend = Object.assign(backendWith(), {
+          desktop: desktopControls({ preferences: () => Promise.resolve(prefs), setPreferences, sharingStatus }),
+        });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        expect(await within(form).findByText("Not shared")).toBeTruthy();
+        expect(form.textContent).toContain("Browsers and phones on the network can open this console");
+        expect(form.textContent).toContain("Pair a phone");
+        expect(form.textContent).toContain("127.0.0.1");
+        const share = within(form).getByRole<HTMLInputElement>("checkbox", { name: "Share on the network" });
+        expect(share.checked).toBe(false);
+        expect(field(form, "Address and port").value).toBe("0.0.0.0:7443");
+        expect(field(form, "Certificate (PEM file)").value).toBe("");
+        expect(field(form, "Private key (PEM file)").value).toBe("");
+        expect(form.textContent).toContain(CERT);
+        // Nothing is saved before Save.
+        fireEvent.click(share);
+        expect(share.checked).toBe(true);
+        expect(setPreferences).not.toHaveBeenCalled();
+
+        fireEvent.change(field(form, "Certificate (PEM file)"), { target: { value: `  "${CERT}" ` } });
+        fireEvent.change(field(form, "Private key (PEM file)"), { target: { value: KEY } });
+        status = SHARED;
+        fireEvent.click(within(form).getByRole("button", { name: "Save sharing settings" }));
+
+        await waitFor(() => expect(setPreferences).toHaveBeenCalledTimes(1));
+        expect(setPreferences).toHaveBeenLastCalledWith({
+          ...prefs,
+          sharing: { enabled: true, listen: "0.0.0.0:7443", tls_cert: CERT, tls_key: KEY },
+        });
+        const shared = await within(form).findByText(/^Shared at/);
+        expect(shared.textContent).toBe("Shared at https://0.0.0.0:7443/");
+        expect(form.textContent).toContain("https://desk-42.example.com:7443");
+        await waitFor(() =>
+          expect(screen.getByRole("status").textContent).toBe(
+            "Saved. The console is shared at https://0.0.0.0:7443/.",
+          ),
+        );
+        expect(field(form, "Certificate (PEM file)").value).toBe(CERT);
+        expect(within(form).queryByRole("alert")).toBeNull();
+      });
+
+      it("turns sharing off and keeps the rest", async () => {
+        const sharing = { enabled: true, listen: "0.0.0.0:7443", tls_cert: CERT, tls_key: KEY };
+        const prefs: DesktopPreferences = { start_with_os: false, notifications: true, muted_until: null, sharing };
+        const setPreferences = vi.fn((p: DesktopPreferences) => Promise.resolve(p));
+        const sharingStatus = vi
+          .fn<() => Promise<SharingStatus>>()
+          .mockResolvedValueOnce(SHARED)
+          .mockResolvedValue(NOT_SHARED);
+        const backend = Object.assign(backendWith(), {
+          desktop: desktopControls({ preferences: () => Promise.resolve(prefs), setPreferences, sharingStatus }),
+        });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        await within(form).findByText(/^Shared at/);
+        fireEvent.click(within(form).getByRole("checkbox", { name: "Share on the network" }));
+        fireEvent.click(within(form).getByRole("button", { name: "Save sharing settings" }));
+
+        await waitFor(() => expect(setPreferences).toHaveBeenCalledTimes(1));
+        expect(setPreferences).toHaveBeenLastCalledWith({ ...prefs, sharing: { ...sharing, enabled: false } });
+        expect(await within(form).findByText("Not shared")).toBeTruthy();
+        expect(within(form).queryByText(/^Shared at/)).toBeNull();
+      });
+
+      it("shows why sharing is not running", async () => {
+        const error =
+          "refusing to listen on 0.0.0.0:7443 without TLS: anyone on the network could read the traffic; choose a certificate and key (PEM files), or listen on 127.0.0.1:7443";
+        const backend = Object.assign(backendWith(), {
+          desktop: desktopControls({
+            preferences: () =>
+              Promise.resolve({
+                start_with_os: false,
+                notifications: true,
+                muted_until: null,
+                sharing: { ...NO_SHARING, enabled: true },
+              }),
+            sharingStatus: () => Promise.resolve({ listening: null, suggested_url: null, error }),
+          }),
+        });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        const alert = await within(form).findByRole("alert");
+        expect(alert.textContent).toBe(`Not shared: ${error}`);
+        expect(within(form).getByRole<HTMLInputElement>("checkbox", { name: "Share on the network" }).checked).toBe(
+          true,
+        );
+      });
+
+      it("checks the fields before saving", async () => {
+        const setPreferences = vi.fn((p: DesktopPreferences) => Promise.resolve(p));
+        const backend = Object.assign(backendWith(), { desktop: desktopControls({ setPreferences }) });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        fireEvent.change(field(form, "Address and port"), { target: { value: " " } });
+        fireEvent.change(field(form, "Certificate (PEM file)"), { target: { value: CERT } });
+        fireEvent.click(within(form).getByRole("button", { name: "Save sharing settings" }));
+
+        expect(await within(form).findByText(/Enter an address and port/)).toBeTruthy();
+        expect(within(form).getByText(/Enter the private key that goes with the certificate/)).toBeTruthy();
+        await waitFor(() => expect(document.activeElement).toBe(field(form, "Address and port")));
+        expect(field(form, "Address and port").getAttribute("aria-invalid")).toBe("true");
+        expect(setPreferences).not.toHaveBeenCalled();
+
+        fireEvent.change(field(form, "Address and port"), { target: { value: "127.0.0.1" } });
+        fireEvent.click(within(form).getByRole("button", { name: "Save sharing settings" }));
+        expect(await within(form).findByText(/Add the port after a colon/)).toBeTruthy();
+        expect(setPreferences).not.toHaveBeenCalled();
+      });
+
+      it("keeps what was typed when the shell refuses it", async () => {
+        const backend = Object.assign(backendWith(), {
+          desktop: desktopControls({
+            setPreferences: () =>
+              Promise.reject(new BackendError({ code: "internal", message: "cannot write the preferences file" })),
+          }),
+        });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        fireEvent.change(field(form, "Address and port"), { target: { value: "127.0.0.1:8443" } });
+        fireEvent.click(within(form).getByRole("button", { name: "Save sharing settings" }));
+
+        const alert = await within(form).findByRole("alert");
+        expect(alert.textContent).toBe("The sharing settings were not saved: cannot write the preferences file");
+        await waitFor(() => expect(document.activeElement).toBe(alert));
+        expect(field(form, "Address and port").value).toBe("127.0.0.1:8443");
+
+        fireEvent.click(within(form).getByRole("button", { name: "Undo changes" }));
+        expect(field(form, "Address and port").value).toBe("0.0.0.0:7443");
+        expect(within(form).queryByRole("alert")).toBeNull();
+      });
+
+      it("does not save the sharing draft with the other switches", async () => {
+        const setPreferences = vi.fn((p: DesktopPreferences) => Promise.resolve(p));
+        const backend = Object.assign(backendWith(), { desktop: desktopControls({ setPreferences }) });
+        render(<SettingsPage backend={backend} />);
+
+        const form = await sharingForm();
+        fireEvent.click(within(form).getByRole("checkbox", { name: "Share on the network" }));
+        fireEvent.click(screen.getByRole("checkbox", { name: "Start opsdeck when I sign in" }));
+        await waitFor(() => expect(setPreferences).toHaveBeenCalledTimes(1));
+        expect(setPreferences).toHaveBeenLastCalledWith({
+          start_with_os: true,
+          notifications: true,
+          muted_until: null,
+          sharing: NO_SHARING,
+        });
+        // The unsaved change is still in the form.
+        expect(within(form).getByRole<HTMLInputElement>("checkbox", { name: "Share on the network" }).checked).toBe(
+          true,
+        );
+      });
+
+      it("says when the status cannot be read", async () => {
+        const backend = Object.assign(backendWith(), {
+          desktop: desktopControls({
+            sharingStatus: () => Promise.reject(new BackendError({ code: "internal", message: "no such command" })),
+          }),
+        });
+        render(<SettingsPage backend={backend} />);
+        const form = await sharingForm();
+        expect(
+          (await within(form).findByText(/Cannot tell whether the console is shared/)).textContent,
+        ).toContain("no such command");
+      });
+    });
+
     it("writes the mute time in en-GB, with the day when it is not today", () => {
       expect(formatUntil(new Date(2025, 5, 1, 14, 0).getTime(), NOW)).toBe("14:00");
       expect(formatUntil(new Date(2025, 5, 2, 9, 5).getTime(), NOW)).toBe("Mon 2 Jun, 09:05");
@@ -580,6 +777,7 @@ function desktopControls(partial: Partial<DesktopControls> = {}): DesktopControl
       Promise.resolve({ start_with_os: false, notifications: true, muted_until: null, sharing: NO_SHARING }),
     setPreferences: (p) => Promise.resolve(p),
     restart: () => Promise.resolve(),
+    sharingStatus: () => Promise.resolve(NOT_SHARED),
     onPreferences: () => () => undefined,
     ...partial,
   };

@@ -141,7 +141,7 @@ function AdminSettings({ backend }: { backend: Backend }) {
         </>
       )}
 
-      <TokensSection client={client} announce={announce} desktop={backend.desktop !== undefined} />
+      <TokensSection client={client} announce={announce} desktop={backend.desktop} />
       {backend.desktop && <DesktopSection desktop={backend.desktop} announce={announce} />}
       <AboutSection client={client} announce={announce} />
     </main>

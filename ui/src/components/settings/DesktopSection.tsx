@@ -1,12 +1,15 @@
 // The desktop app's own behaviour. These live in the shell, not in the estate file, so they
-// save on their own, at once, without a Save button.
+// save on their own: the switches at once, without a Save button; network sharing, which has
+// fields to fill in, with its own Save (SharingForm.tsx).
 
 import { useEffect, useId, useState } from "react";
 import { toBackendError, type BackendError, type DesktopControls } from "../../backend";
 import type { DesktopPreferences } from "../../bindings/DesktopPreferences";
+import type { NetworkSharing } from "../../bindings/NetworkSharing";
 import { useNow } from "../../lib/clock";
 import { parseTime } from "../../lib/format";
 import { CheckboxField } from "./Field";
+import { SharingForm } from "./SharingForm";
 import { useActionError } from "./useActionError";
 
 // en-GB in the viewer's time zone, like lib/format.ts; the day only when it is not today.
@@ -69,6 +72,17 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
     if (!saved) setPrefs(before);
   };
 
+  /** Every other preference goes back as it is: the shell stores the whole object. */
+  const saveSharing = async (sharing: NetworkSharing): Promise<BackendError | null> => {
+    if (prefs === null) return toBackendError("The desktop preferences are not loaded yet.");
+    try {
+      setPrefs(await desktop.setPreferences({ ...prefs, sharing }));
+      return null;
+    } catch (e) {
+      return toBackendError(e);
+    }
+  };
+
   return (
     <section className="settings-section" aria-labelledby={headingId}>
       <h2 id={headingId}>Desktop</h2>
@@ -111,6 +125,7 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
           The change was not saved: {saveError.message}
         </p>
       )}
+      {prefs && <SharingForm desktop={desktop} saved={prefs.sharing} save={saveSharing} announce={announce} />}
     </section>
   );
 }

@@ -1,10 +1,15 @@
 // Pairing a phone: a viewer token, handed over as a QR code of the sign-in link
 // (`<url>/#token=<token>`). The phone's camera opens the link, the page signs in with the token
 // and drops it from the address. Done (or Escape) drops the token and the code from this page.
+//
+// In the desktop app the page's own address is no use to a phone. When the app shares its
+// console on the network, the address comes from its sharing status (the certificate's name);
+// otherwise the user types one, which is remembered.
 
 import QRCode from "qrcode";
-import { useRef, useState, type FormEvent } from "react";
-import { toBackendError, type Api } from "../../backend";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { toBackendError, type Api, type DesktopControls } from "../../backend";
+import type { SharingStatus } from "../../bindings/SharingStatus";
 import { signInLink } from "../../lib/signInLink";
 import { readStored, writeStored, isString } from "../../lib/storage";
 import { Dialog } from "../Dialog";
@@ -43,8 +48,8 @@ interface Paired {
 
 export interface PairPhoneDialogProps {
   client: Api;
-  /** In the desktop app the page's own address is no use to a phone: the user gives one. */
-  desktop: boolean;
+  /** The desktop app's controls, whose sharing status gives the address; absent in a browser. */
+  desktop?: DesktopControls | undefined;
   onCreated: (name: string) => void;
   onClose: () => void;
 }
@@ -53,6 +58,9 @@ export function PairPhoneDialog({ client, desktop, onCreated, onClose }: PairPho
   const [url, setUrl] = useState(() =>
     desktop ? (readStored("local", PAIRING_URL_KEY, isString) ?? "") : window.location.origin,
   );
+  // Whether the desktop app shares its console; null until known (and in a browser).
+  const [sharing, setSharing] = useState<SharingStatus | null>(null);
+  const typed = useRef(false);
   const [name, setName] = useState(() => defaultPhoneTokenName());
   const [urlError, setUrlError] = useState<string | null>(null);
   const [nameError, setNameError] = useState<string | null>(null);
@@ -62,6 +70,27 @@ export function PairPhoneDialog({ client, desktop, onCreated, onClose }: PairPho
   const formRef = useRef<HTMLFormElement>(null);
   const problemRef = useRef<HTMLParagraphElement>(null);
   const focusNext = useFocusAfterRender();
+
+  useEffect(() => {
+    if (!desktop) return;
+    let cancelled = false;
+    desktop.sharingStatus().then(
+      (s) => {
+        if (cancelled) return;
+        setSharing(s);
+        // What the user has started typing stays.
+        if (s.listening !== null && s.suggested_url !== null && !typed.current) setUrl(s.suggested_url);
+      },
+      // Unknown: the field and its hint still say what to enter.
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [desktop]);
+
+  const shared = sharing !== null && sharing.listening !== null;
+  const suggested = shared && sharing.suggested_url !== null ? cleanServerUrl(sharing.suggested_url) : null;
 
   const close = () => {
     setPaired(null);
@@ -88,7 +117,8 @@ export function PairPhoneDialog({ client, desktop, onCreated, onClose }: PairPho
       focusProblem();
       return;
     }
-    if (desktop) writeStored("local", PAIRING_URL_KEY, server);
+    // Remembered for when the app does not share: its own address needs no remembering.
+    if (desktop && server !== suggested) writeStored("local", PAIRING_URL_KEY, server);
     setBusy(true);
     let created: string | null = null;
     try {
@@ -144,54 +174,67 @@ export function PairPhoneDialog({ client, desktop, onCreated, onClose }: PairPho
           </div>
         </>
       ) : (
-        <form ref={formRef} className="dialog-form" noValidate onSubmit={(e) => void submit(e)}>
-          <p>
-            A phone signs in by scanning a code, with a viewer token of its own: it can see the console but
-            change nothing.
-          </p>
-          <TextField
-            label="Server address"
-            name="url"
-            type="url"
-            inputMode="url"
-            value={url}
-            onChange={setUrl}
-            errors={urlError ? [urlError] : undefined}
-            hint={
-              desktop ? (
-                <>
-                  The address of an <code>opsdeck serve</code> that shares this computer’s data folder and that
-                  the phone can reach, such as https://opsdeck.example.com:7443.
-                </>
-              ) : (
-                "The address the phone opens: this page’s, unless the phone reaches the server by another name."
-              )
-            }
-            code
-          />
-          <TextField
-            label="Token name"
-            name="name"
-            value={name}
-            onChange={setName}
-            errors={nameError ? [nameError] : undefined}
-            hint="Shown in the list of access tokens, to revoke it later."
-            code
-          />
-          {problem && (
-            <p ref={problemRef} tabIndex={-1} className="banner banner-error settings-problem" role="alert">
-              {problem}
+        <>
+          {desktop && sharing !== null && !shared && (
+            <p className="banner banner-warn">
+              This computer is not sharing its console; turn on Share on the network under Settings → Desktop, or
+              enter the address of an opsdeck server that uses this computer’s data folder.
             </p>
           )}
-          <div className="settings-actions">
-            <button type="submit" className="primary" aria-disabled={busy || undefined}>
-              {busy ? "Creating…" : "Create pairing code"}
-            </button>
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-          </div>
-        </form>
+          <form ref={formRef} className="dialog-form" noValidate onSubmit={(e) => void submit(e)}>
+            <p>
+              A phone signs in by scanning a code, with a viewer token of its own: it can see the console but
+              change nothing.
+            </p>
+            <TextField
+              label="Server address"
+              name="url"
+              type="url"
+              inputMode="url"
+              value={url}
+              onChange={(v) => {
+                typed.current = true;
+                setUrl(v);
+              }}
+              errors={urlError ? [urlError] : undefined}
+              hint={
+                desktop && shared ? (
+                  "Where this computer shares its console, by the name in its certificate, which the phone must reach."
+                ) : desktop ? (
+                  <>
+                    The address of an <code>opsdeck serve</code> that shares this computer’s data folder and that
+                    the phone can reach, such as https://opsdeck.example.com:7443.
+                  </>
+                ) : (
+                  "The address the phone opens: this page’s, unless the phone reaches the server by another name."
+                )
+              }
+              code
+            />
+            <TextField
+              label="Token name"
+              name="name"
+              value={name}
+              onChange={setName}
+              errors={nameError ? [nameError] : undefined}
+              hint="Shown in the list of access tokens, to revoke it later."
+              code
+            />
+            {problem && (
+              <p ref={problemRef} tabIndex={-1} className="banner banner-error settings-problem" role="alert">
+                {problem}
+              </p>
+            )}
+            <div className="settings-actions">
+              <button type="submit" className="primary" aria-disabled={busy || undefined}>
+                {busy ? "Creating…" : "Create pairing code"}
+              </button>
+              <button type="button" onClick={close}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        </>
       )}
     </Dialog>
   );

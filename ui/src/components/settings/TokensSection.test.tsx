@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api } from "../../backend";
+import { api, type DesktopControls } from "../../backend";
+import type { SharingStatus } from "../../bindings/SharingStatus";
 import type { Request } from "../../bindings/Request";
 import type { TokenInfo } from "../../bindings/TokenInfo";
 import { CallerContext } from "../../lib/roles";
@@ -33,7 +34,25 @@ const wallboard: TokenInfo = {
 
 type Handlers = ConstructorParameters<typeof FakeBackend>[0];
 
-function setup(handlers: Handlers = {}, desktop = false) {
+const NOT_SHARED: SharingStatus = { listening: null, suggested_url: null, error: null };
+const SHARED: SharingStatus = {
+  listening: "https://0.0.0.0:7443/",
+  suggested_url: "https://desk-42.example.com:7443",
+  error: null,
+};
+
+/** The desktop app's controls, sharing or not; only `sharingStatus` is used here. */
+function desktopControls(status: SharingStatus | Promise<SharingStatus> = NOT_SHARED): DesktopControls {
+  return {
+    preferences: () => Promise.reject(new Error("unused")),
+    setPreferences: () => Promise.reject(new Error("unused")),
+    restart: () => Promise.reject(new Error("unused")),
+    sharingStatus: () => Promise.resolve(status),
+    onPreferences: () => () => undefined,
+  };
+}
+
+function setup(handlers: Handlers = {}, desktop?: DesktopControls) {
   let tokens: TokenInfo[] = [ada, wallboard];
   const backend = new FakeBackend({
     tokens: () => tokens,
@@ -223,13 +242,16 @@ describe("Pair a phone", () => {
   });
 
   it("asks the desktop app for the server address and remembers it", async () => {
-    const { backend } = setup({}, true);
+    const { backend } = setup({}, desktopControls());
     await within(section()).findByText("wallboard");
 
     fireEvent.click(screen.getByRole("button", { name: "Pair a phone" }));
     let dialog = screen.getByRole("dialog", { name: "Pair a phone" });
     const url = within(dialog).getByLabelText<HTMLInputElement>("Server address");
     expect(url.value).toBe("");
+    expect((await within(dialog).findByText(/This computer is not sharing its console/)).textContent).toBe(
+      "This computer is not sharing its console; turn on Share on the network under Settings → Desktop, or enter the address of an opsdeck server that uses this computer’s data folder.",
+    );
     expect(within(dialog).getByText(/shares this computer’s data folder/).textContent).toContain(
       "https://opsdeck.example.com:7443",
     );
@@ -250,5 +272,63 @@ describe("Pair a phone", () => {
     expect((within(dialog).getByLabelText<HTMLInputElement>("Server address")).value).toBe(
       "https://opsdeck.example.com:7443",
     );
+  });
+
+  it("offers the address the desktop app shares its console at", async () => {
+    window.localStorage.setItem(PAIRING_URL_KEY, JSON.stringify("https://opsdeck.example.com:7443"));
+    const sharingStatus = vi.fn(() => Promise.resolve(SHARED));
+    const { backend } = setup({}, { ...desktopControls(), sharingStatus });
+    await within(section()).findByText("wallboard");
+
+    fireEvent.click(screen.getByRole("button", { name: "Pair a phone" }));
+    const dialog = screen.getByRole("dialog", { name: "Pair a phone" });
+    const url = within(dialog).getByLabelText<HTMLInputElement>("Server address");
+    await waitFor(() => expect(url.value).toBe("https://desk-42.example.com:7443"));
+    expect(sharingStatus).toHaveBeenCalledTimes(1);
+    expect(within(dialog).queryByText(/not sharing its console/)).toBeNull();
+    expect(within(dialog).getByText(/by the name in its certificate/)).toBeTruthy();
+
+    fireEvent.click(within(dialog).getByRole("button", { name: "Create pairing code" }));
+    await within(dialog).findByRole("img", { name: /Pairing code/ });
+    expect(params(backend, "create_token")).toHaveLength(1);
+    expect(toDataURL.mock.calls[0]![0]).toBe(`https://desk-42.example.com:7443/#token=${SECRET}`);
+    // The typed address is still the one remembered for when the app does not share.
+    expect(JSON.parse(window.localStorage.getItem(PAIRING_URL_KEY)!)).toBe("https://opsdeck.example.com:7443");
+  });
+
+  it("keeps what the user started typing before the sharing status came", async () => {
+    let answer: (s: SharingStatus) => void = () => undefined;
+    setup({}, desktopControls(new Promise<SharingStatus>((resolve) => (answer = resolve))));
+    await within(section()).findByText("wallboard");
+
+    fireEvent.click(screen.getByRole("button", { name: "Pair a phone" }));
+    const dialog = screen.getByRole("dialog", { name: "Pair a phone" });
+    const url = within(dialog).getByLabelText<HTMLInputElement>("Server address");
+    fireEvent.change(url, { target: { value: "https://ops.example.test" } });
+    answer(SHARED);
+    await waitFor(() => expect(within(dialog).getByText(/by the name in its certificate/)).toBeTruthy());
+    expect(url.value).toBe("https://ops.example.test");
+  });
+
+  it("uses the remembered address when the desktop app does not share", async () => {
+    window.localStorage.setItem(PAIRING_URL_KEY, JSON.stringify("https://opsdeck.example.com:7443"));
+    const error = "cannot listen on 0.0.0.0:7443: address in use";
+    setup({}, desktopControls({ listening: null, suggested_url: null, error }));
+    await within(section()).findByText("wallboard");
+
+    fireEvent.click(screen.getByRole("button", { name: "Pair a phone" }));
+    const dialog = screen.getByRole("dialog", { name: "Pair a phone" });
+    expect(await within(dialog).findByText(/This computer is not sharing its console/)).toBeTruthy();
+    expect(within(dialog).getByLabelText<HTMLInputElement>("Server address").value).toBe(
+      "https://opsdeck.example.com:7443",
+    );
+  });
+
+  it("asks nothing about sharing in a browser", async () => {
+    setup();
+    await within(section()).findByText("wallboard");
+    fireEvent.click(screen.getByRole("button", { name: "Pair a phone" }));
+    const dialog = screen.getByRole("dialog", { name: "Pair a phone" });
+    expect(within(dialog).queryByText(/not sharing its console/)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // token's value is shown once, in the dialog that created it; the list never has it.
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
-import { toBackendError, type Api, type BackendError } from "../../backend";
+import { toBackendError, type Api, type BackendError, type DesktopControls } from "../../backend";
 import type { TokenInfo } from "../../bindings/TokenInfo";
 import { formatDateTime } from "../../lib/format";
 import { ROLE_LABEL, useCaller } from "../../lib/roles";
@@ -14,8 +14,8 @@ import { PairPhoneDialog } from "./PairPhoneDialog";
 export interface TokensSectionProps {
   client: Api;
   announce: (message: string) => void;
-  /** In the desktop app, whose own address is no use to a phone. */
-  desktop: boolean;
+  /** The desktop app's controls (its own address is no use to a phone); absent in a browser. */
+  desktop?: DesktopControls | undefined;
 }
 
 export function TokensSection({ client, announce, desktop }: TokensSectionProps) {
