@@ -68,7 +68,7 @@ export async function accessTests({ browser, base, binary }) {
         await waitForOverview(page);
         const text = await mainText(page);
         assert(!text.includes(viewer.token), "the token is shown on the page");
-        const header = await page.locator("header").innerText();
+        const header = await page.locator("header.app-head").innerText();
         assert(/Viewer/.test(header), `the header does not name the viewer role: ${header}`);
 
         await page.getByRole("button", { name: "Sign out" }).click();
@@ -209,7 +209,10 @@ bearer_token = { secret = "${credential}" }
         const dialog = page.getByRole("dialog");
         await dialog.getByLabel("Value").fill(secret);
         await dialog.getByRole("button", { name: "Save" }).click();
-        await problem.waitFor({ state: "detached", timeout: 15_000 });
+        await problem.waitFor({ state: "detached", timeout: 15_000 }).catch(async (e) => {
+          const detail = await rpc(url, "check_detail", { id: "secured-api" });
+          throw new Error(`${e.message}\n  the API says: ${JSON.stringify(detail.check)}`);
+        });
         await eventually(async () => (await rpc(url, "check_detail", { id: "secured-api" })).check.last_status === "up", {
           timeout: 15_000,
           message: "the check to pass with the credential set from the page",
@@ -219,7 +222,8 @@ bearer_token = { secret = "${credential}" }
         const item = page.getByRole("listitem", { name: credential });
         await item.waitFor({ timeout: 10_000 });
         await eventually(async () => (await item.innerText()).includes("Stored"), { timeout: 5000, message: "state Stored" });
-        assert((await item.innerText()).includes("secured-api"), "the credential lists its check");
+        const listed = await item.innerText();
+        assert(/Secured API|secured-api/.test(listed), `the credential does not list its check: ${listed}`);
         assert(!(await mainText(page)).includes(secret), "the value is shown on the page");
         await page.screenshot({ path: join(SHOTS, "credentials-desktop.png"), fullPage: true });
 

@@ -53,6 +53,9 @@ impl From<SecretError> for ApiError {
     }
 }
 
+/// How long storing or deleting a credential waits for the checks that use it.
+const RERUN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Api {
     fn dates(&self) -> CredentialDates {
         self.files
@@ -124,7 +127,7 @@ impl Api {
             }
         }
         tracing::info!(credential = %name, "credential stored in the OS keychain");
-        self.rerun_users(&name);
+        self.rerun_users(&name).await;
         self.credentials().await
     }
 
@@ -141,7 +144,7 @@ impl Api {
                 .await;
         }
         tracing::info!(credential = %name, "credential deleted from the OS keychain");
-        self.rerun_users(&name);
+        self.rerun_users(&name).await;
         self.credentials().await
     }
 
@@ -166,18 +169,25 @@ impl Api {
         Ok(results)
     }
 
-    fn rerun_users(&self, name: &str) {
+    /// Run the checks that use `name` again, and wait for them (at most [`RERUN_WAIT`]), so
+    /// that whoever stored the credential sees their new results when the answer comes.
+    /// Checks still running after that finish in the background.
+    async fn rerun_users(&self, name: &str) {
         let users = self
             .engine
             .config()
             .secret_refs()
             .remove(name)
             .unwrap_or_default();
-        for id in users {
-            let engine = self.engine.clone();
-            tokio::spawn(async move {
-                let _ = engine.check_now(&id).await;
-            });
-        }
+        let runs: Vec<_> = users
+            .into_iter()
+            .map(|id| {
+                let engine = self.engine.clone();
+                tokio::spawn(async move {
+                    let _ = engine.check_now(&id).await;
+                })
+            })
+            .collect();
+        let _ = tokio::time::timeout(RERUN_WAIT, futures::future::join_all(runs)).await;
     }
 }
