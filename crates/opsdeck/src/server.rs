@@ -42,6 +42,9 @@ pub struct Guard {
     pub loopback_only: bool,
 }
 
+/// Looks up a UI file by path (`index.html`, `assets/…`): its bytes and MIME type.
+pub type UiLookup = Arc<dyn Fn(&str) -> Option<(Vec<u8>, String)> + Send + Sync>;
+
 /// Where the web UI's files come from.
 #[derive(Clone)]
 pub enum UiFiles {
@@ -49,7 +52,7 @@ pub enum UiFiles {
     Dir(PathBuf),
     /// Files held in memory, by path (`index.html`, `assets/…`): the desktop app's embedded UI.
     /// Returns the bytes and their MIME type.
-    Embedded(Arc<dyn Fn(&str) -> Option<(Vec<u8>, String)> + Send + Sync>),
+    Embedded(UiLookup),
     /// None built: a page says how to build it.
     Missing,
 }
@@ -65,10 +68,7 @@ impl std::fmt::Debug for UiFiles {
 }
 
 /// An embedded file, or `index.html` for a client-side route (the UI's router handles it).
-async fn embedded_file(
-    files: Arc<dyn Fn(&str) -> Option<(Vec<u8>, String)> + Send + Sync>,
-    uri: axum::http::Uri,
-) -> Response {
+async fn embedded_file(files: UiLookup, uri: axum::http::Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     match files(path).or_else(|| files("index.html")) {
