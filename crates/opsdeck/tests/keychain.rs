@@ -612,3 +612,36 @@ async fn a_canary_credential_never_leaks() {
     .unwrap();
     assert!(hits.is_empty(), "the canary value was found in: {hits:?}");
 }
+
+/// No Secret Service at all (no session bus): the error says so and which service to start;
+/// nothing is stored anywhere else.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_missing_keychain_says_which_service_to_start() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = opsdeck()
+        .env("OPSDECK_DATA_DIR", data.path())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/opsdeck-test-bus",
+        )
+        .args(["secret", "set", "no-keychain-here"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"value\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{stderr}");
+    assert!(
+        stderr.contains("the OS keychain could not be used")
+            && stderr.contains("start a Secret Service provider"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(data.path())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "something was written instead: {left:?}");
+}
