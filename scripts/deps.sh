@@ -4,8 +4,10 @@
 # Debian packages needed to build the engine, the server and the desktop app.
 BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev"
 # Extra packages the test suite uses: a real Secret Service on a private D-Bus, Chromium for the
-# web UI tests, and an X server plus WebKit's WebDriver for the desktop app's end-to-end test.
-TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon dbus-x11 libsecret-tools sqlite3 curl chromium xvfb webkit2gtk-driver libayatana-appindicator3-1"
+# web UI tests, an X server plus WebKit's WebDriver for the desktop app's end-to-end test, and
+# the real servers checks are tested against (RabbitMQ, with pika for test consumers;
+# Prometheus with blackbox_exporter).
+TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon dbus-x11 libsecret-tools sqlite3 curl chromium xvfb webkit2gtk-driver libayatana-appindicator3-1 rabbitmq-server python3-pika prometheus prometheus-blackbox-exporter"
 
 # tauri-driver (the WebDriver front of the desktop app), built once into the user's cache.
 TAURI_DRIVER_VERSION="2.0.6"

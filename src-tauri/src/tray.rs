@@ -185,7 +185,7 @@ fn follow<R: Runtime>(app: AppHandle<R>, api: Api) {
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(Event::Result { .. } | Event::Transition { .. } | Event::Config { .. }) => dirty = true,
+                    Ok(Event::Result { .. } | Event::Transition { .. } | Event::Config { .. } | Event::Removed { .. }) => dirty = true,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => dirty = true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },

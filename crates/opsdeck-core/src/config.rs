@@ -4,7 +4,11 @@
 //! file in one go, for two reasons: each `[[check]]` is deserialized by its `type`, and every
 //! error (serde's or ours) can then name the exact line and key instead of the enclosing table.
 
+mod heartbeat;
 mod locate;
+mod prometheus;
+mod queues;
+mod validate;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,7 +21,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
+pub use heartbeat::{BeatSource, HeartbeatFileSpec, PushSpec};
 pub use locate::Position;
+pub use prometheus::PrometheusSpec;
+pub use queues::{QueueOverride, QueueThresholds, RabbitmqSpec};
+pub use validate::glob;
 
 /// The whole estate.
 #[derive(Clone, Debug, Default, Serialize, JsonSchema, PartialEq)]
@@ -152,16 +160,50 @@ pub enum CheckSpec {
     /// An HTTP endpoint: ASP.NET Core `/HealthCheck` (plain text or HealthChecks UI JSON) or any
     /// generic endpoint with expectations on status, body and JSON.
     Http(HttpSpec),
+    /// The queues of a RabbitMQ broker, through its management API: depth, consumers, rates
+    /// and whether each queue moves. One result per queue.
+    Rabbitmq(RabbitmqSpec),
+    /// A file a service keeps touching, or writes its last beat's time into.
+    HeartbeatFile(HeartbeatFileSpec),
+    /// A service calls `opsdeck serve` at `/api/push/{token}` at least every `period`.
+    Push(PushSpec),
+    /// An instant PromQL query against a Prometheus server; one result per returned series.
+    Prometheus(PrometheusSpec),
 }
 
 impl CheckSpec {
     pub fn type_name(&self) -> &'static str {
         match self {
             CheckSpec::Http(_) => "http",
+            CheckSpec::Rabbitmq(_) => "rabbitmq",
+            CheckSpec::HeartbeatFile(_) => "heartbeat-file",
+            CheckSpec::Push(_) => "push",
+            CheckSpec::Prometheus(_) => "prometheus",
         }
     }
 
-    const TYPES: &'static [&'static str] = &["http"];
+    /// Whether the check yields one result per thing it watches (`CHECK/THING`) rather than
+    /// one result under its own id.
+    pub fn is_multi(&self) -> bool {
+        matches!(self, CheckSpec::Rabbitmq(_) | CheckSpec::Prometheus(_))
+    }
+
+    /// Where the check points, as people read it: a URL, a path, or the push endpoint.
+    pub fn target(&self) -> Option<String> {
+        match self {
+            CheckSpec::Http(h) => Some(h.url.clone()),
+            CheckSpec::Rabbitmq(r) => Some(match &r.vhost {
+                Some(v) => format!("{} (vhost {v})", r.url),
+                None => r.url.clone(),
+            }),
+            CheckSpec::HeartbeatFile(f) => Some(f.path.display().to_string()),
+            CheckSpec::Push(_) => None,
+            CheckSpec::Prometheus(p) => Some(format!("{}: {}", p.url, p.query)),
+        }
+    }
+
+    const TYPES: &'static [&'static str] =
+        &["http", "rabbitmq", "heartbeat-file", "push", "prometheus"];
 }
 
 impl Check {
@@ -301,6 +343,10 @@ impl Check {
                     HeaderValue::Literal(_) => None,
                 }))
                 .collect(),
+            CheckSpec::Rabbitmq(r) => r.password.iter().chain(r.bearer_token.iter()).collect(),
+            CheckSpec::Prometheus(p) => p.password.iter().chain(p.bearer_token.iter()).collect(),
+            CheckSpec::HeartbeatFile(_) => Vec::new(),
+            CheckSpec::Push(p) => vec![&p.token],
         }
     }
 }
@@ -359,12 +405,18 @@ impl Config {
     /// Relative paths in the file mean relative to the file, wherever opsdeck was started.
     pub fn resolve_relative_to(&mut self, file: &Path) {
         let Some(dir) = file.parent() else { return };
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
         for check in &mut self.check {
-            let CheckSpec::Http(http) = &mut check.spec;
-            if let Some(ca) = &mut http.ca_file {
-                if ca.is_relative() {
-                    *ca = dir.join(&*ca);
-                }
+            match &mut check.spec {
+                CheckSpec::Http(h) => h.ca_file.iter_mut().for_each(resolve),
+                CheckSpec::Rabbitmq(r) => r.ca_file.iter_mut().for_each(resolve),
+                CheckSpec::Prometheus(p) => p.ca_file.iter_mut().for_each(resolve),
+                CheckSpec::HeartbeatFile(f) => resolve(&mut f.path),
+                CheckSpec::Push(_) => {}
             }
         }
     }
@@ -436,6 +488,26 @@ fn common_fields() -> &'static [String] {
 fn http_fields() -> &'static [String] {
     static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
     FIELDS.get_or_init(schema_fields::<HttpSpec>)
+}
+
+fn rabbitmq_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<RabbitmqSpec>)
+}
+
+fn heartbeat_file_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<HeartbeatFileSpec>)
+}
+
+fn push_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<PushSpec>)
+}
+
+fn prometheus_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<PrometheusSpec>)
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
@@ -677,6 +749,26 @@ impl<'a> Loader<'a> {
                     .map(CheckSpec::Http),
                 http_fields(),
             ),
+            "rabbitmq" => (
+                self.typed_lenient::<RabbitmqSpec>(&key, item, common_fields())
+                    .map(CheckSpec::Rabbitmq),
+                rabbitmq_fields(),
+            ),
+            "heartbeat-file" => (
+                self.typed_lenient::<HeartbeatFileSpec>(&key, item, common_fields())
+                    .map(CheckSpec::HeartbeatFile),
+                heartbeat_file_fields(),
+            ),
+            "push" => (
+                self.typed_lenient::<PushSpec>(&key, item, common_fields())
+                    .map(CheckSpec::Push),
+                push_fields(),
+            ),
+            "prometheus" => (
+                self.typed_lenient::<PrometheusSpec>(&key, item, common_fields())
+                    .map(CheckSpec::Prometheus),
+                prometheus_fields(),
+            ),
             other => {
                 let hint = did_you_mean(other, CheckSpec::TYPES.iter().copied())
                     .map(|b| format!("; did you mean `{b}`?"))
@@ -842,6 +934,10 @@ impl<'a> Loader<'a> {
             }
             match &check.spec {
                 CheckSpec::Http(http) => self.validate_http(i, http, root),
+                CheckSpec::Rabbitmq(r) => self.validate_rabbitmq(i, r, root),
+                CheckSpec::HeartbeatFile(f) => self.validate_heartbeat_file(i, f, root),
+                CheckSpec::Push(p) => self.validate_push(i, p, root),
+                CheckSpec::Prometheus(p) => self.validate_prometheus(i, p, root),
             }
         }
         let st = &config.settings;

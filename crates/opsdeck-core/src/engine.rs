@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use ts_rs::TS;
 
 use crate::config::{Check, CheckSpec, Config};
-use crate::probe::Runner;
+use crate::probe::{ProbeMemory, Runner};
 use crate::secret::SecretSource;
 use crate::state::{Damper, Thresholds, Transition};
 use crate::status::{CheckResult, Status};
@@ -62,6 +62,20 @@ pub enum Event {
         path: Option<String>,
         error: Option<String>,
     },
+    /// Results that no longer exist (a queue deleted on its broker, a series gone from a
+    /// query's answer); their history stays.
+    Removed {
+        ids: Vec<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PushError {
+    /// Said to the caller as a plain 404, so a guessed token learns nothing.
+    #[error("no push check has this token")]
+    UnknownToken,
+    #[error("`status` must be up, degraded or down (or ok, warning, error)")]
+    BadStatus,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +102,9 @@ pub struct Engine {
     config: RwLock<Arc<Config>>,
     config_state: RwLock<(Option<String>, Option<String>)>,
     runner: RwLock<Arc<Runner>>,
+    memory: Arc<ProbeMemory>,
+    /// SHA-256 of each push check's token, to the check's id.
+    push_tokens: RwLock<HashMap<[u8; 32], String>>,
     dampers: std::sync::Mutex<HashMap<String, (Damper, i64)>>,
     views: RwLock<HashMap<String, CheckView>>,
     events: broadcast::Sender<Event>,
@@ -113,7 +130,9 @@ impl Engine {
         secrets: Arc<dyn SecretSource>,
     ) -> Result<Arc<Engine>, EngineError> {
         let (events, _) = broadcast::channel(4096);
-        let runner = Arc::new(Runner::new(&config.settings, secrets.clone()));
+        let memory = Arc::new(ProbeMemory::default());
+        let runner =
+            Arc::new(Runner::new(&config.settings, secrets.clone()).with_memory(memory.clone()));
         let mut dampers = HashMap::new();
         let mut views = HashMap::new();
         let config = Arc::new(config);
@@ -127,7 +146,23 @@ impl Engine {
                 .iter()
                 .find(|c| c.id() == series_check(&latest.id) && c.common.enabled)
             {
+                match &check.spec {
+                    CheckSpec::Rabbitmq(_) if latest.id != check.id() => {
+                        if let Some(t) =
+                            crate::probe::rabbitmq::Track::from_details(&latest.details)
+                        {
+                            memory.queues.seed(&latest.id, t);
+                        }
+                    }
+                    CheckSpec::Push(_) => memory.pushes.seed(check.id(), &latest.details),
+                    _ => {}
+                }
                 let mut v = skeleton_view(check);
+                v.id = latest.id.clone();
+                if latest.id != check.id() {
+                    let thing = &latest.id[check.id().len() + 1..];
+                    v.name = format!("{}: {thing}", check.display_name());
+                }
                 v.status = latest.confirmed;
                 v.last_status = latest.status;
                 v.message = latest.message;
@@ -139,9 +174,9 @@ impl Engine {
             }
         }
         for check in config.check.iter().filter(|c| c.common.enabled) {
-            views
-                .entry(check.id().to_string())
-                .or_insert_with(|| skeleton_view(check));
+            if !has_series(&views, check) {
+                views.insert(check.id().to_string(), skeleton_view(check));
+            }
         }
         Ok(Arc::new(Engine {
             store,
@@ -149,6 +184,8 @@ impl Engine {
             config: RwLock::new(config),
             config_state: RwLock::new((None, None)),
             runner: RwLock::new(runner),
+            memory,
+            push_tokens: RwLock::new(HashMap::new()),
             dampers: std::sync::Mutex::new(dampers),
             views: RwLock::new(views),
             events,
@@ -165,6 +202,7 @@ impl Engine {
         let task = tokio::spawn(self.clone().write_loop(rx));
         *self.writer.lock().await = Some((tx, task));
         let config = self.config();
+        self.refresh_push_tokens().await;
         self.schedule(&config, true).await;
         tokio::spawn(self.clone().prune_loop());
     }
@@ -255,8 +293,10 @@ impl Engine {
         let old = self.config();
         let settings_changed = old.settings != config.settings;
         if settings_changed {
-            *self.runner.write().unwrap_or_else(|p| p.into_inner()) =
-                Arc::new(Runner::new(&config.settings, self.secrets.clone()));
+            *self.runner.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(
+                Runner::new(&config.settings, self.secrets.clone())
+                    .with_memory(self.memory.clone()),
+            );
         } else {
             self.runner().forget_clients();
         }
@@ -269,23 +309,32 @@ impl Engine {
                     .any(|c| c.id() == series_check(id) && c.common.enabled)
             });
             for check in config.check.iter().filter(|c| c.common.enabled) {
-                match views.get_mut(check.id()) {
-                    Some(v) => {
-                        let fresh = skeleton_view(check);
-                        v.name = fresh.name;
-                        v.environment = fresh.environment;
-                        v.tags = fresh.tags;
-                        v.target = fresh.target;
+                let fresh = skeleton_view(check);
+                let prefix = format!("{}/", check.id());
+                let mut any = false;
+                for (id, v) in views.iter_mut() {
+                    if id == check.id() || id.starts_with(&prefix) {
+                        any = true;
+                        if id == check.id() {
+                            v.name = fresh.name.clone();
+                        } else {
+                            v.name = format!("{}: {}", fresh.name, &id[prefix.len()..]);
+                        }
+                        v.check_type = fresh.check_type.clone();
+                        v.environment = fresh.environment.clone();
+                        v.tags = fresh.tags.clone();
+                        v.target = fresh.target.clone();
                         v.interval_s = fresh.interval_s;
                     }
-                    None => {
-                        views.insert(check.id().to_string(), skeleton_view(check));
-                    }
+                }
+                if !any {
+                    views.insert(check.id().to_string(), fresh);
                 }
             }
         }
         let config = Arc::new(config);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
+        self.refresh_push_tokens().await;
         self.schedule(&config, settings_changed).await;
     }
 
@@ -375,15 +424,20 @@ impl Engine {
             return;
         }
         let settings = &self.config().settings;
+        // A heartbeat's age and a push's lateness are already measured against a time the
+        // user chose: counting failures on top would only delay the alarm.
+        let timed = matches!(check.spec, CheckSpec::HeartbeatFile(_) | CheckSpec::Push(_));
         let thresholds = Thresholds {
-            failures_to_down: check
-                .common
-                .failures_to_down
-                .unwrap_or(settings.failures_to_down),
-            successes_to_up: check
-                .common
-                .successes_to_up
-                .unwrap_or(settings.successes_to_up),
+            failures_to_down: check.common.failures_to_down.unwrap_or(if timed {
+                1
+            } else {
+                settings.failures_to_down
+            }),
+            successes_to_up: check.common.successes_to_up.unwrap_or(if timed {
+                1
+            } else {
+                settings.successes_to_up
+            }),
         };
         for result in results {
             let ts = time_fmt::now_ms();
@@ -408,6 +462,7 @@ impl Engine {
                 let v = views
                     .entry(result.id.clone())
                     .or_insert_with(|| skeleton_view(check));
+                v.id = result.id.clone();
                 v.name = result.name.clone();
                 v.status = confirmed;
                 v.last_status = result.status;
@@ -437,6 +492,113 @@ impl Engine {
                 let _ = self.events.send(Event::Transition { transition: t });
             }
         }
+        if check.spec.is_multi() && !results.is_empty() {
+            self.forget_missing(check, results);
+        }
+    }
+
+    /// After a run of a check that yields one result per thing: the things it no longer
+    /// reports (and its own placeholder) leave the overview.
+    fn forget_missing(&self, check: &Check, results: &[CheckResult]) {
+        let prefix = format!("{}/", check.id());
+        let removed: Vec<String> = {
+            let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
+            let gone: Vec<String> = views
+                .keys()
+                .filter(|id| *id == check.id() || id.starts_with(&prefix))
+                .filter(|id| !results.iter().any(|r| &r.id == *id))
+                .cloned()
+                .collect();
+            for id in &gone {
+                views.remove(id);
+            }
+            gone
+        };
+        if !removed.is_empty() {
+            let mut dampers = self.dampers.lock().unwrap_or_else(|p| p.into_inner());
+            for id in &removed {
+                dampers.remove(id);
+            }
+            drop(dampers);
+            let _ = self.events.send(Event::Removed { ids: removed });
+        }
+    }
+
+    /// Read every push check's token from the keychain (off the async workers) and keep only
+    /// its hash. Called at start, after a config change and after a credential is stored.
+    pub async fn refresh_push_tokens(&self) {
+        let config = self.config();
+        let wanted: Vec<(String, String)> = config
+            .check
+            .iter()
+            .filter(|c| c.common.enabled)
+            .filter_map(|c| match &c.spec {
+                CheckSpec::Push(p) => Some((c.id().to_string(), p.token.secret.clone())),
+                _ => None,
+            })
+            .collect();
+        let source = self.secrets.clone();
+        let tokens = tokio::task::spawn_blocking(move || {
+            use secrecy::ExposeSecret;
+            use sha2::Digest;
+            let mut out = HashMap::new();
+            for (id, name) in wanted {
+                match source.get(&name) {
+                    Ok(v) => {
+                        out.insert(
+                            sha2::Sha256::digest(v.expose_secret().as_bytes()).into(),
+                            id,
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!(check = %id, error = %e, "push check cannot receive pushes")
+                    }
+                }
+            }
+            out
+        })
+        .await
+        .unwrap_or_default();
+        *self.push_tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
+    }
+
+    /// A service reports in at `/api/push/{token}`: record it and judge the check at once.
+    /// Answers the check's id.
+    pub async fn push(
+        &self,
+        token: &str,
+        status: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<String, PushError> {
+        use sha2::Digest;
+        let hash: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let id = self
+            .push_tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&hash)
+            .cloned()
+            .ok_or(PushError::UnknownToken)?;
+        let status = match status {
+            None => Status::Up,
+            Some(s) => crate::probe::push::parse_status(s).ok_or(PushError::BadStatus)?,
+        };
+        let config = self.config();
+        let check = config
+            .check
+            .iter()
+            .find(|c| c.id() == id)
+            .ok_or(PushError::UnknownToken)?;
+        self.memory.pushes.record(
+            &id,
+            crate::probe::push::LastPush {
+                at_ms: time_fmt::now_ms(),
+                status,
+                message: message.and_then(crate::probe::push::clean_message),
+            },
+        );
+        self.run_check(check).await;
+        Ok(id)
     }
 
     async fn write_loop(self: Arc<Self>, mut rx: mpsc::Receiver<Record>) {
@@ -529,6 +691,14 @@ impl Engine {
     }
 }
 
+/// Whether `views` holds the check's own view or any of its `CHECK/THING` views.
+fn has_series(views: &HashMap<String, CheckView>, check: &Check) -> bool {
+    let prefix = format!("{}/", check.id());
+    views
+        .keys()
+        .any(|id| id == check.id() || id.starts_with(&prefix))
+}
+
 /// `CHECK/THING` belongs to check `CHECK`.
 pub fn series_check(id: &str) -> &str {
     id.split_once('/').map_or(id, |(c, _)| c)
@@ -541,9 +711,7 @@ pub fn skeleton_view(check: &Check) -> CheckView {
         check_type: check.spec.type_name().to_string(),
         environment: check.common.environment.clone(),
         tags: check.common.tags.clone(),
-        target: match &check.spec {
-            CheckSpec::Http(h) => Some(h.url.clone()),
-        },
+        target: check.spec.target(),
         status: Status::Unknown,
         last_status: Status::Unknown,
         message: "not checked yet".into(),

@@ -190,8 +190,7 @@ impl CheckForm {
 
     fn from_check(check: &Check, table: Option<&Table>) -> Self {
         let c = &check.common;
-        let CheckSpec::Http(http) = &check.spec;
-        CheckForm {
+        let mut form = CheckForm {
             id: c.id.clone(),
             kind: check.spec.type_name().into(),
             name: c.name.clone().unwrap_or_default(),
@@ -200,28 +199,6 @@ impl CheckForm {
             interval: format_duration(c.interval),
             timeout: format_duration(c.timeout),
             enabled: c.enabled,
-            url: http.url.clone(),
-            method: method_name(http.method).into(),
-            expected_status: http.expected_status.clone(),
-            body_contains: http.body_contains.clone().unwrap_or_default(),
-            format: format_name(http.format).into(),
-            username: http.username.clone().unwrap_or_default(),
-            password: http
-                .password
-                .as_ref()
-                .map(|s| s.secret.clone())
-                .unwrap_or_default(),
-            bearer_token: http
-                .bearer_token
-                .as_ref()
-                .map(|s| s.secret.clone())
-                .unwrap_or_default(),
-            tls_insecure: http.tls_insecure,
-            ca_file: http
-                .ca_file
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
             other_keys: table
                 .map(|t| {
                     t.iter()
@@ -230,9 +207,58 @@ impl CheckForm {
                         .collect()
                 })
                 .unwrap_or_default(),
-        }
+            ..CheckForm::blank()
+        };
+        // The forms edit HTTP checks; other types show their common fields and are edited in
+        // the file, so their own keys are listed as kept.
+        let CheckSpec::Http(http) = &check.spec else {
+            form.url = check.spec.target().unwrap_or_default();
+            if let Some(t) = table {
+                form.other_keys = t
+                    .iter()
+                    .map(|(k, _)| k.to_string())
+                    .filter(|k| !COMMON_KEYS.contains(&k.as_str()))
+                    .collect();
+            }
+            return form;
+        };
+        form.url = http.url.clone();
+        form.method = method_name(http.method).into();
+        form.expected_status = http.expected_status.clone();
+        form.body_contains = http.body_contains.clone().unwrap_or_default();
+        form.format = format_name(http.format).into();
+        form.username = http.username.clone().unwrap_or_default();
+        form.password = http
+            .password
+            .as_ref()
+            .map(|s| s.secret.clone())
+            .unwrap_or_default();
+        form.bearer_token = http
+            .bearer_token
+            .as_ref()
+            .map(|s| s.secret.clone())
+            .unwrap_or_default();
+        form.tls_insecure = http.tls_insecure;
+        form.ca_file = http
+            .ca_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        form
     }
 }
+
+/// Keys every check type has, which the forms show for any check.
+const COMMON_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "environment",
+    "tags",
+    "interval",
+    "timeout",
+    "enabled",
+];
 
 fn method_name(m: HttpMethod) -> &'static str {
     match m {

@@ -25,6 +25,7 @@ fn export_all(dir: &Path) {
     status::CheckResult::export_all_to(dir).expect("export");
     state::Transition::export_all_to(dir).expect("export");
     store::Uptime::export_all_to(dir).expect("export");
+    opsdeck_core::probe::rabbitmq::QueueDetails::export_all_to(dir).expect("export");
 }
 
 fn files(dir: &Path) -> Vec<(String, String)> {

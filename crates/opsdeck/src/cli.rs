@@ -13,7 +13,7 @@ use opsdeck_core::credential_dates::CredentialDates;
 use opsdeck_core::engine;
 use opsdeck_core::secret::{Keychain, SecretError, SecretSource};
 use opsdeck_core::status::Status;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::output::{self, SweepReport};
 
@@ -125,7 +125,13 @@ pub enum ConfigAction {
 #[derive(Debug, Subcommand)]
 pub enum SecretAction {
     /// Store a credential; the value is read from standard input (without echo on a terminal)
-    Set { name: String },
+    Set {
+        name: String,
+        /// Make up a random value instead (for a push check's token), store it, and print it
+        /// this once
+        #[arg(long)]
+        generate: bool,
+    },
     /// Remove a credential
     Delete { name: String },
     /// List the credentials the config refers to, whether each is stored, and who uses it
@@ -183,7 +189,6 @@ pub async fn run(cli: Cli) -> i32 {
 }
 
 async fn token_command(cli: &Cli, action: &TokenAction) -> i32 {
-    use secrecy::ExposeSecret;
     let store = TokenStore::new(&data_dir(cli));
     let fail = |e: opsdeck_core::access::AccessError| {
         eprintln!("{e}");
@@ -362,23 +367,38 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
             .unwrap_or(exit::SOFTWARE)
     };
     match action {
-        SecretAction::Set { name } => {
+        SecretAction::Set { name, generate } => {
             let name = name.clone();
+            let generate = *generate;
             if !opsdeck_core::config::is_slug(&name) {
                 let e = SecretError::InvalidName { name };
                 eprintln!("{e}");
                 return secret_exit(&e);
             }
-            let value = match read_secret_value(&name) {
-                Ok(v) => v,
-                Err(e) => {
-                    eprintln!("cannot read the value from standard input: {e}");
-                    return exit::IO;
+            let value = if generate {
+                use rand::Rng;
+                let v: String = rand::rng()
+                    .sample_iter(rand::distr::Alphanumeric)
+                    .take(40)
+                    .map(char::from)
+                    .collect();
+                SecretString::from(v)
+            } else {
+                match read_secret_value(&name) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        eprintln!("cannot read the value from standard input: {e}");
+                        return exit::IO;
+                    }
                 }
             };
             run(Box::new(move || match Keychain.set(&name, &value) {
                 Ok(()) => {
                     eprintln!("stored credential `{name}` in the OS keychain (service `opsdeck`)");
+                    if generate {
+                        eprintln!("its value, shown this once (a push URL ends with it):");
+                        out(&format!("{}\n", value.expose_secret()));
+                    }
                     let now = opsdeck_core::time_fmt::now_rfc3339();
                     note_dates(CredentialDates::record_set(&data, &name, &now), &data);
                     0
@@ -584,7 +604,6 @@ async fn serve(cli: &Cli, args: &ServeArgs, demo: bool) -> i32 {
     // Whoever started the server at a terminal gets a link that signs them in as admin for as
     // long as this process runs. It is shown on the terminal only (never logged, never stored).
     if std::io::stderr().is_terminal() {
-        use secrecy::ExposeSecret;
         let token = verifier.session_token("sign-in link", Role::Admin);
         eprintln!(
             "sign in as admin (valid until this server stops): {url}#token={}",

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod listen;
+pub mod push;
 pub mod tls;
 
 use std::convert::Infallible;
@@ -104,6 +105,7 @@ pub fn router(
         .route("/transitions", get(transitions))
         .route("/stats", get(stats))
         .route("/events", get(events))
+        .route("/push/{token}", get(push::push).post(push::push))
         .fallback(api_not_found);
     let mut app = Router::new()
         .nest("/api", api_routes)
@@ -379,6 +381,7 @@ async fn events(
                         opsdeck_core::engine::Event::Result { .. } => "result",
                         opsdeck_core::engine::Event::Transition { .. } => "transition",
                         opsdeck_core::engine::Event::Config { .. } => "config",
+                        opsdeck_core::engine::Event::Removed { .. } => "removed",
                     };
                     let data = serde_json::to_string(&event).unwrap_or_default();
                     if tx

@@ -13,18 +13,6 @@ use axum::routing::get;
 use axum::Router;
 use support::*;
 
-fn keychain_available() -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() || cfg!(not(target_os = "linux")) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("OPSDECK_TEST_REQUIRE_KEYCHAIN").is_none(),
-        "OPSDECK_TEST_REQUIRE_KEYCHAIN is set but there is no session bus: run under scripts/with-keyring"
-    );
-    eprintln!("SKIPPED: no Secret Service session bus; run under scripts/with-keyring");
-    false
-}
-
 fn set_secret(name: &str, value: &str, data: &std::path::Path) -> std::process::Output {
     let mut child = opsdeck()
         .env("OPSDECK_DATA_DIR", data)

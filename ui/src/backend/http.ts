@@ -20,7 +20,7 @@ export interface HttpBackendOptions {
   staleAfterMs?: number;
 }
 
-const EVENT_KINDS: readonly Event["kind"][] = ["result", "transition", "config"];
+const EVENT_KINDS: readonly Event["kind"][] = ["result", "transition", "config", "removed"];
 
 export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
   const base = options.baseUrl ? options.baseUrl.replace(/\/+$/, "") + "/" : "";

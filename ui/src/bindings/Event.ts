@@ -5,4 +5,4 @@ import type { Transition } from "./Transition";
 /**
  * Something that changed, pushed to every subscriber (UI, SSE stream).
  */
-export type Event = { "kind": "result", check: CheckView, } | { "kind": "transition", transition: Transition, } | { "kind": "config", path: string | null, error: string | null, };
+export type Event = { "kind": "result", check: CheckView, } | { "kind": "transition", transition: Transition, } | { "kind": "config", path: string | null, error: string | null, } | { "kind": "removed", ids: Array<string>, };

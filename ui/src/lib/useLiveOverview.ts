@@ -127,6 +127,7 @@ export function useLiveOverview(backend: Backend): LiveOverview {
           }
           case "transition":
           case "config":
+          case "removed":
             refetchSoon();
             return;
         }

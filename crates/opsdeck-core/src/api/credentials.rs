@@ -173,6 +173,8 @@ impl Api {
     /// that whoever stored the credential sees their new results when the answer comes.
     /// Checks still running after that finish in the background.
     async fn rerun_users(&self, name: &str) {
+        // A push check's token may be the credential that changed.
+        self.engine.refresh_push_tokens().await;
         let users = self
             .engine
             .config()

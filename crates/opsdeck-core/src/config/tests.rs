@@ -30,7 +30,9 @@ fn parses_the_design_example() {
     let check = &config.check[0];
     assert_eq!(check.id(), "fsw-api-live");
     assert_eq!(check.common.interval, Duration::from_secs(30));
-    let CheckSpec::Http(http) = &check.spec;
+    let CheckSpec::Http(http) = &check.spec else {
+        panic!("an http check")
+    };
     assert_eq!(http.url, "https://fsw.example.com/HealthCheck");
     assert_eq!(http.max_redirects, 5);
     assert_eq!(
@@ -149,7 +151,9 @@ fn relative_ca_file_is_relative_to_the_config_file() {
     let path = dir.path().join("estate.toml");
     std::fs::write(&path, "[[check]]\nid = \"a\"\ntype = \"http\"\nurl = \"https://x/\"\nca_file = \"certs/ca.pem\"\n").expect("write");
     let config = Config::load(&path).expect("valid");
-    let CheckSpec::Http(http) = &config.check[0].spec;
+    let CheckSpec::Http(http) = &config.check[0].spec else {
+        panic!("an http check")
+    };
     assert_eq!(
         http.ca_file.as_deref(),
         Some(dir.path().join("certs/ca.pem").as_path())

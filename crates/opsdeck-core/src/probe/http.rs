@@ -137,14 +137,7 @@ pub async fn probe(
             o.latency_ms = Some(started.elapsed().as_millis() as u64);
             o
         }
-        Err(failure) => {
-            let mut o = ProbeOutcome::new(failure.status, failure.message);
-            o.details = json!({ "error": failure.kind });
-            if let (Some(credential), Value::Object(d)) = (failure.credential, &mut o.details) {
-                d.insert("credential".into(), credential);
-            }
-            o
-        }
+        Err(failure) => failure.into_outcome(),
     };
     redact_credentials(&mut outcome, secrets, spec);
     if spec.tls_insecure && spec.url.starts_with("https") {
@@ -163,7 +156,11 @@ pub async fn probe(
 /// Basic-auth form of its login, is cut out of the message and details before they are shown
 /// or stored. Values shorter than 4 characters are left alone: cutting every "a" out of a
 /// message would make it unreadable, and such a value protects nothing.
-fn redact_credentials(outcome: &mut ProbeOutcome, secrets: &dyn SecretSource, spec: &HttpSpec) {
+pub(crate) fn redact_credentials(
+    outcome: &mut ProbeOutcome,
+    secrets: &dyn SecretSource,
+    spec: &HttpSpec,
+) {
     use base64::Engine as _;
     let mut values: Vec<String> = Vec::new();
     let refs = spec.password.iter().chain(spec.bearer_token.iter()).chain(
@@ -212,13 +209,82 @@ fn scrub_json(value: &mut Value, scrub: &dyn Fn(&mut String)) {
 }
 
 #[derive(Debug)]
-struct Failure {
-    status: Status,
-    kind: &'static str,
-    message: String,
+pub(crate) struct Failure {
+    pub status: Status,
+    pub kind: &'static str,
+    pub message: String,
     /// For a credential that cannot be read: `{ "name", "problem" }`, so the console can offer
     /// to store it.
-    credential: Option<Value>,
+    pub credential: Option<Value>,
+}
+
+impl Failure {
+    /// The failure as a probe outcome, with the `error` kind (and credential) in the details.
+    pub(crate) fn into_outcome(self) -> ProbeOutcome {
+        let mut o = ProbeOutcome::new(self.status, self.message);
+        o.details = json!({ "error": self.kind });
+        if let (Some(credential), Value::Object(d)) = (self.credential, &mut o.details) {
+            d.insert("credential".into(), credential);
+        }
+        o
+    }
+}
+
+/// The part of a JSON API check (RabbitMQ management, Prometheus) that is an HTTP request:
+/// the same clients, credentials, TLS settings, timeouts and bounded reads as `type = "http"`.
+pub(crate) struct ApiLogin<'a> {
+    pub username: Option<&'a String>,
+    pub password: Option<&'a crate::config::SecretRef>,
+    pub bearer_token: Option<&'a crate::config::SecretRef>,
+    pub ca_file: Option<&'a PathBuf>,
+    pub tls_insecure: bool,
+}
+
+impl ApiLogin<'_> {
+    /// An HTTP spec for one GET of `url` as this login.
+    pub(crate) fn spec(&self, url: String, max_body_bytes: u64) -> HttpSpec {
+        let mut headers = std::collections::BTreeMap::new();
+        headers.insert(
+            "accept".to_string(),
+            HeaderValue::Literal("application/json".into()),
+        );
+        HttpSpec {
+            url,
+            method: HttpMethod::Get,
+            headers,
+            expected_status: Vec::new(),
+            body_contains: None,
+            json_pointer: None,
+            json_equals: None,
+            format: HealthFormat::Generic,
+            username: self.username.cloned(),
+            password: self.password.cloned(),
+            bearer_token: self.bearer_token.cloned(),
+            ca_file: self.ca_file.cloned(),
+            tls_insecure: self.tls_insecure,
+            max_body_bytes: Some(max_body_bytes),
+            max_redirects: 3,
+            cert_expiry_warning: Duration::from_secs(14 * 24 * 3600),
+        }
+    }
+
+    /// The keychain entry whose value this login sends, for messages.
+    pub(crate) fn credential_name(&self) -> Option<&str> {
+        self.password
+            .or(self.bearer_token)
+            .map(|r| r.secret.as_str())
+    }
+}
+
+/// One GET through [`request`], for API probes.
+pub(crate) async fn get(
+    clients: &HttpClients,
+    secrets: &dyn SecretSource,
+    spec: &HttpSpec,
+    timeout: Duration,
+) -> Result<Answer, Failure> {
+    let cap = spec.max_body_bytes.unwrap_or(1024 * 1024);
+    request(clients, secrets, spec, timeout, cap).await
 }
 
 impl Failure {
@@ -385,7 +451,7 @@ fn token_name(spec: &HttpSpec) -> &str {
 }
 
 /// `host:port` as people write it, never with credentials.
-fn authority(url: &reqwest::Url) -> String {
+pub(crate) fn authority(url: &reqwest::Url) -> String {
     match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),

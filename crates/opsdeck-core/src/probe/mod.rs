@@ -2,7 +2,11 @@
 //! caps and the timeout, whatever the probe does.
 
 pub mod health_report;
+pub mod heartbeat_file;
 pub mod http;
+pub mod prometheus;
+pub mod push;
+pub mod rabbitmq;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +27,15 @@ pub struct Runner {
     http: http::HttpClients,
     secrets: Arc<dyn SecretSource>,
     max_body_bytes: u64,
+    memory: Arc<ProbeMemory>,
+}
+
+/// What probes remember between runs: queue trends and the last pushes. It outlives the
+/// runner (which is rebuilt when settings change) and is seeded from the store at start.
+#[derive(Debug, Default)]
+pub struct ProbeMemory {
+    pub queues: rabbitmq::QueueTracks,
+    pub pushes: push::Pushes,
 }
 
 impl Runner {
@@ -34,7 +47,18 @@ impl Runner {
             http: http::HttpClients::default(),
             secrets,
             max_body_bytes: settings.max_body_bytes,
+            memory: Arc::default(),
         }
+    }
+
+    /// The same runner, remembering into `memory` (shared with earlier runners).
+    pub fn with_memory(mut self, memory: Arc<ProbeMemory>) -> Self {
+        self.memory = memory;
+        self
+    }
+
+    pub fn memory(&self) -> &Arc<ProbeMemory> {
+        &self.memory
     }
 
     /// Drop cached clients, e.g. after a config reload.
@@ -62,32 +86,67 @@ impl Runner {
         let _global = self.global.acquire().await;
         let started = Instant::now();
         let timeout = check.common.timeout;
-        let outcome = match &check.spec {
-            CheckSpec::Http(spec) => {
-                // The probe enforces the timeout itself with specific messages; this outer
-                // guard only catches a probe that forgets to.
-                let guard = timeout + Duration::from_millis(500);
-                match tokio::time::timeout(
-                    guard,
-                    http::probe(&self.http, &secrets, spec, timeout, self.max_body_bytes),
-                )
-                .await
-                {
-                    Ok(o) => o,
-                    Err(_) => ProbeOutcome::new(
-                        Status::Down,
-                        format!(
-                            "no result within the {} timeout",
-                            humantime::format_duration(timeout)
-                        ),
+        // The probe enforces the timeout itself with specific messages; this outer guard
+        // only catches a probe that forgets to.
+        let guard = timeout + Duration::from_millis(500);
+        let outcomes = match tokio::time::timeout(guard, self.probe(check, &secrets, timeout)).await
+        {
+            Ok(o) => o,
+            Err(_) => vec![(
+                check.id().to_string(),
+                ProbeOutcome::new(
+                    Status::Down,
+                    format!(
+                        "no result within the {} timeout",
+                        humantime::format_duration(timeout)
                     ),
-                }
-            }
+                ),
+            )],
         };
-        let latency = outcome
-            .latency_ms
-            .or(Some(started.elapsed().as_millis() as u64));
-        vec![result_for(check, outcome, latency)]
+        let elapsed = started.elapsed().as_millis() as u64;
+        outcomes
+            .into_iter()
+            .map(|(id, outcome)| {
+                let latency = outcome.latency_ms.or(Some(elapsed));
+                let mut r = result_for(check, outcome, latency);
+                if id != r.id {
+                    // `CHECK/THING`: named after the thing, within the check.
+                    let thing = id.strip_prefix(&format!("{}/", r.id)).unwrap_or(&id);
+                    r.name = format!("{}: {thing}", r.name);
+                    r.id = id;
+                }
+                r
+            })
+            .collect()
+    }
+
+    /// The outcomes of one run, each with its result id.
+    async fn probe(
+        &self,
+        check: &Check,
+        secrets: &ResolvedSecrets,
+        timeout: Duration,
+    ) -> Vec<(String, ProbeOutcome)> {
+        let id = check.id().to_string();
+        match &check.spec {
+            CheckSpec::Http(spec) => vec![(
+                id,
+                http::probe(&self.http, secrets, spec, timeout, self.max_body_bytes).await,
+            )],
+            CheckSpec::Rabbitmq(spec) => {
+                rabbitmq::probe(&self.http, secrets, &self.memory.queues, &id, spec, timeout).await
+            }
+            CheckSpec::Prometheus(spec) => {
+                prometheus::probe(&self.http, secrets, &id, spec, timeout).await
+            }
+            CheckSpec::HeartbeatFile(spec) => {
+                vec![(id, heartbeat_file::probe(spec, timeout).await)]
+            }
+            CheckSpec::Push(spec) => {
+                let o = push::evaluate(spec, &self.memory.pushes, &id, crate::time_fmt::now_ms());
+                vec![(id, o)]
+            }
+        }
     }
 }
 
@@ -153,8 +212,8 @@ impl SecretSource for ResolvedSecrets {
 
 /// `host:port` a check talks to, for the per-host cap.
 pub fn host_key(check: &Check) -> String {
-    match &check.spec {
-        CheckSpec::Http(spec) => url::Url::parse(&spec.url)
+    let of_url = |url: &str| {
+        url::Url::parse(url)
             .ok()
             .and_then(|u| {
                 Some(format!(
@@ -163,6 +222,27 @@ pub fn host_key(check: &Check) -> String {
                     u.port_or_known_default()?
                 ))
             })
-            .unwrap_or_else(|| spec.url.clone()),
+            .unwrap_or_else(|| url.to_string())
+    };
+    match &check.spec {
+        CheckSpec::Http(spec) => of_url(&spec.url),
+        CheckSpec::Rabbitmq(spec) => of_url(&spec.url),
+        CheckSpec::Prometheus(spec) => of_url(&spec.url),
+        // A file server is a host too: `\\server\share\…` counts against `server`.
+        CheckSpec::HeartbeatFile(spec) => {
+            let p = spec.path.display().to_string();
+            match p.strip_prefix(r"\\") {
+                Some(rest) => format!(
+                    "smb:{}",
+                    rest.split(['\\', '/'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase()
+                ),
+                None => "local-files".to_string(),
+            }
+        }
+        // Evaluated in memory: no host to spare.
+        CheckSpec::Push(_) => format!("push:{}", check.id()),
     }
 }

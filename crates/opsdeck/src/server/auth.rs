@@ -126,11 +126,11 @@ impl FailureLimiter {
     }
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (status, Json(ApiError::new(code, message))).into_response()
 }
 
-fn client_ip(req: &axum::extract::Request) -> IpAddr {
+pub(super) fn client_ip(req: &axum::extract::Request) -> IpAddr {
     req.extensions()
         .get::<ConnectInfo<ClientAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0 .0.ip())
@@ -171,13 +171,15 @@ fn clear_cookie(access: &Access) -> HeaderValue {
     cookie(access, "", Duration::ZERO)
 }
 
-/// Requests that need no token: the web UI's own files (it shows the sign-in screen), the
-/// health endpoint, `/metrics` when public, and signing in or out.
+/// Requests that need no API token: the web UI's own files (it shows the sign-in screen), the
+/// health endpoint, `/metrics` when public, signing in or out, and push heartbeats.
 fn is_open(state: &AppState, method: &axum::http::Method, path: &str) -> bool {
     match path {
         "/HealthCheck" => true,
         "/metrics" => state.api.engine().config().server.metrics_public,
         "/api/session" => method != axum::http::Method::GET,
+        // The push token in the path is the credential; the handler checks it.
+        p if p.starts_with("/api/push/") => true,
         p => !p.starts_with("/api/") && p != "/api",
     }
 }

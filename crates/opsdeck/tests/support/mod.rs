@@ -47,6 +47,20 @@ pub fn create_token(data: &Path, role: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// Whether a Secret Service can be reached (the suite runs under scripts/with-keyring); when
+/// `OPSDECK_TEST_REQUIRE_KEYCHAIN` is set, its absence fails the test instead of skipping it.
+pub fn keychain_available() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() || cfg!(not(target_os = "linux")) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("OPSDECK_TEST_REQUIRE_KEYCHAIN").is_none(),
+        "OPSDECK_TEST_REQUIRE_KEYCHAIN is set but there is no session bus: run under scripts/with-keyring"
+    );
+    eprintln!("SKIPPED: no Secret Service session bus; run under scripts/with-keyring");
+    false
+}
+
 pub fn run(args: &[&str], config: Option<&Path>) -> Output {
     let mut c = opsdeck();
     if let Some(p) = config {

@@ -2,7 +2,7 @@
 // save on their own: the switches at once, without a Save button; network sharing, which has
 // fields to fill in, with its own Save (SharingForm.tsx).
 
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { toBackendError, type BackendError, type DesktopControls } from "../../backend";
 import type { DesktopPreferences } from "../../bindings/DesktopPreferences";
 import type { NetworkSharing } from "../../bindings/NetworkSharing";
@@ -60,16 +60,29 @@ export function DesktopSection({ desktop, announce }: DesktopSectionProps) {
     };
   }, [desktop]);
 
-  const update = async (patch: Partial<DesktopPreferences>, done: string) => {
+  // Saves go to the shell one after another, each with the state the one before left: two quick
+  // clicks must not race, or the first answer could land last and undo the second click.
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const latest = useRef(0);
+
+  const update = (patch: Partial<DesktopPreferences>, done: string) => {
     if (prefs === null) return;
     const before = prefs;
+    const wanted = { ...prefs, ...patch };
     // Shown at once: a checkbox that lags behind the click reads as "did not take".
-    setPrefs({ ...prefs, ...patch });
-    const saved = await attemptSave(async () => {
-      setPrefs(await desktop.setPreferences({ ...before, ...patch }));
-      announce(done);
+    setPrefs(wanted);
+    const ticket = ++latest.current;
+    const run = queue.current.then(async () => {
+      const saved = await attemptSave(async () => {
+        const answer = await desktop.setPreferences(wanted);
+        // A newer click is queued: its answer is the one to show.
+        if (ticket === latest.current) setPrefs(answer);
+        announce(done);
+      });
+      if (!saved && ticket === latest.current) setPrefs(before);
     });
-    if (!saved) setPrefs(before);
+    queue.current = run;
+    return run;
   };
 
   /** Every other preference goes back as it is: the shell stores the whole object. */

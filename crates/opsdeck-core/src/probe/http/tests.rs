@@ -5,7 +5,9 @@ fn spec(extra: &str) -> HttpSpec {
     let text =
         format!("[[check]]\nid = \"t\"\ntype = \"http\"\nurl = \"http://h/HealthCheck\"\n{extra}");
     let config = Config::parse(&text, "t.toml").expect("valid test config");
-    let CheckSpec::Http(s) = config.check[0].spec.clone();
+    let CheckSpec::Http(s) = config.check[0].spec.clone() else {
+        panic!("an http check")
+    };
     s
 }
 use crate::config::CheckSpec;
