@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod credentials;
+mod queues;
 mod tokens;
 
 pub use credentials::{CredentialState, CredentialView, Credentials};
+pub use queues::{FigureHistory, FigureWindow, QueueList, QueueRow, SPARK_POINTS};
 pub use tokens::CreatedToken;
 
 use crate::access::{Caller, Role};
@@ -44,6 +46,13 @@ pub enum Request {
     CheckNow {
         id: String,
     },
+    /// Depth, rates, age or value of one result series over a window, for its charts.
+    Figures {
+        id: String,
+        window: FigureWindow,
+    },
+    /// Every queue of every RabbitMQ check, with a sparkline of its depth.
+    Queues,
     Stats,
     /// Run every enabled check now; answers how many results came back in each status.
     CheckAll,
@@ -108,6 +117,8 @@ impl Request {
             Request::Overview
             | Request::CheckDetail { .. }
             | Request::History { .. }
+            | Request::Figures { .. }
+            | Request::Queues
             | Request::Transitions { .. }
             | Request::Stats
             | Request::About
@@ -441,6 +452,8 @@ impl Api {
                 json(self.transitions(id.as_deref(), limit).await?)
             }
             Request::CheckNow { id } => json(self.check_now(&id).await?),
+            Request::Figures { id, window } => json(self.figures(&id, window).await?),
+            Request::Queues => json(self.queues().await?),
             Request::Stats => json(self.stats()),
             Request::CheckAll => json(self.check_all().await),
             Request::About => json(self.about()),

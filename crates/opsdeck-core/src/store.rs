@@ -88,6 +88,62 @@ pub struct HistoryPoint {
     pub latency_max_ms: Option<i64>,
 }
 
+/// The numbers of one result worth charting (see `migrations/sqlite/0002_figures.sql`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Figures {
+    pub value: f64,
+    pub ready: Option<f64>,
+    pub unacked: Option<f64>,
+    pub consumers: Option<f64>,
+    pub in_rate: Option<f64>,
+    pub out_rate: Option<f64>,
+    pub ack_rate: Option<f64>,
+}
+
+impl Figures {
+    /// What a result's details hold: a queue's figures, a heartbeat's age or a sample value.
+    pub fn of(details: &serde_json::Value) -> Option<Figures> {
+        let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+        if let Some(q) = details.get("queue") {
+            return Some(Figures {
+                value: num(q, "depth")?,
+                ready: num(q, "ready"),
+                unacked: num(q, "unacked"),
+                consumers: num(q, "consumers"),
+                in_rate: num(q, "publish_rate"),
+                out_rate: num(q, "deliver_rate"),
+                ack_rate: num(q, "ack_rate"),
+            });
+        }
+        let value = num(details, "age_s").or_else(|| num(details, "value"))?;
+        value.is_finite().then_some(Figures {
+            value,
+            ..Figures::default()
+        })
+    }
+}
+
+/// One point of a series' figures: a raw result, or a 5-minute bucket (averages, and the
+/// highest value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FigurePoint {
+    /// RFC 3339.
+    pub t: String,
+    pub value: f64,
+    pub value_max: Option<f64>,
+    pub ready: Option<f64>,
+    pub unacked: Option<f64>,
+    pub consumers: Option<f64>,
+    pub in_rate: Option<f64>,
+    pub out_rate: Option<f64>,
+    pub ack_rate: Option<f64>,
+}
+
+/// How long raw figures are read for a window before 5-minute buckets take over.
+const RAW_FIGURES_WINDOW: i64 = 6 * 3_600_000;
+/// How long 5-minute figure buckets are kept.
+const FIGURES_5M_KEEP: i64 = 31 * DAY;
+
 /// Which field of [`Uptime`] a window fills.
 type UptimeField = fn(&mut Uptime) -> &mut Option<f64>;
 
@@ -245,6 +301,11 @@ impl Store {
         for r in records.iter().filter(|r| r.transition.is_some()) {
             record_transition(&mut tx, key_of(&r.result.id), r).await?;
         }
+        let figures: Vec<(i64, i64, Figures)> = records
+            .iter()
+            .filter_map(|r| Some((key_of(&r.result.id), r.ts, Figures::of(&r.result.details)?)))
+            .collect();
+        self.write_figures(&mut tx, &figures).await?;
         // 5-minute roll-ups are summed per bucket first: a batch touches each bucket once.
         // Hourly and daily buckets are derived from them by `roll_up`.
         let len = LEVELS[0].1;
@@ -283,6 +344,169 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn write_figures(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        figures: &[(i64, i64, Figures)],
+    ) -> Result<(), StoreError> {
+        const CHUNK: usize = 300;
+        for chunk in figures.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO figures (series, ts, value, ready, unacked, consumers, in_rate, out_rate, ack_rate) ",
+            );
+            q.push_values(chunk, |mut row, (series, ts, f)| {
+                row.push_bind(*series)
+                    .push_bind(*ts)
+                    .push_bind(f.value)
+                    .push_bind(f.ready)
+                    .push_bind(f.unacked)
+                    .push_bind(f.consumers)
+                    .push_bind(f.in_rate)
+                    .push_bind(f.out_rate)
+                    .push_bind(f.ack_rate);
+            });
+            q.push(" ON CONFLICT (series, ts) DO NOTHING");
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        // Summed per bucket first, as for the status roll-ups.
+        let len = LEVELS[0].1;
+        let mut buckets: HashMap<(i64, i64), (i64, f64, f64, Option<f64>, f64, f64, f64)> =
+            HashMap::new();
+        for (series, ts, f) in figures {
+            let b = buckets
+                .entry((*series, ts - ts.rem_euclid(len)))
+                .or_insert((0, 0.0, f64::MIN, None, 0.0, 0.0, 0.0));
+            b.0 += 1;
+            b.1 += f.value;
+            b.2 = b.2.max(f.value);
+            b.3 = match (b.3, f.consumers) {
+                (Some(a), Some(c)) => Some(a.min(c)),
+                (a, c) => a.or(c),
+            };
+            b.4 += f.in_rate.unwrap_or(0.0);
+            b.5 += f.out_rate.unwrap_or(0.0);
+            b.6 += f.ack_rate.unwrap_or(0.0);
+        }
+        let buckets: Vec<_> = buckets.into_iter().collect();
+        for chunk in buckets.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO figures_5m (series, bucket, n, value_sum, value_max, consumers_min, in_sum, out_sum, ack_sum) ",
+            );
+            q.push_values(chunk, |mut row, ((series, bucket), b)| {
+                row.push_bind(*series)
+                    .push_bind(*bucket)
+                    .push_bind(b.0)
+                    .push_bind(b.1)
+                    .push_bind(b.2)
+                    .push_bind(b.3)
+                    .push_bind(b.4)
+                    .push_bind(b.5)
+                    .push_bind(b.6);
+            });
+            q.push(
+                " ON CONFLICT (series, bucket) DO UPDATE SET n = n + excluded.n,
+                  value_sum = value_sum + excluded.value_sum,
+                  value_max = max(coalesce(value_max, excluded.value_max), coalesce(excluded.value_max, value_max)),
+                  consumers_min = min(coalesce(consumers_min, excluded.consumers_min), coalesce(excluded.consumers_min, consumers_min)),
+                  in_sum = in_sum + excluded.in_sum, out_sum = out_sum + excluded.out_sum,
+                  ack_sum = ack_sum + excluded.ack_sum",
+            );
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Figures of one series over a window: every raw point up to six hours, 5-minute
+    /// buckets beyond (kept 31 days). Answers the point spacing in seconds (0 for raw).
+    pub async fn figures(
+        &self,
+        id: &str,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Result<(i64, Vec<FigurePoint>), StoreError> {
+        let since = now_ms - window_ms;
+        if window_ms <= RAW_FIGURES_WINDOW {
+            let rows = sqlx::query(
+                "SELECT f.ts, f.value, f.ready, f.unacked, f.consumers, f.in_rate, f.out_rate, f.ack_rate
+                 FROM figures f JOIN series s ON s.key = f.series
+                 WHERE s.id = ? AND f.ts >= ? ORDER BY f.ts",
+            )
+            .bind(id)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+            let points = rows
+                .into_iter()
+                .map(|r| FigurePoint {
+                    t: time_fmt::rfc3339_from_ms(r.get(0)),
+                    value: r.get(1),
+                    value_max: None,
+                    ready: r.get(2),
+                    unacked: r.get(3),
+                    consumers: r.get(4),
+                    in_rate: r.get(5),
+                    out_rate: r.get(6),
+                    ack_rate: r.get(7),
+                })
+                .collect();
+            return Ok((0, points));
+        }
+        let len = LEVELS[0].1;
+        let rows = sqlx::query(
+            "SELECT b.bucket, b.n, b.value_sum, b.value_max, b.consumers_min, b.in_sum, b.out_sum, b.ack_sum
+             FROM figures_5m b JOIN series s ON s.key = b.series
+             WHERE s.id = ? AND b.bucket >= ? ORDER BY b.bucket",
+        )
+        .bind(id)
+        .bind(since - since.rem_euclid(len))
+        .fetch_all(&self.pool)
+        .await?;
+        let points = rows
+            .into_iter()
+            .map(|r| {
+                let n = (r.get::<i64, _>(1)).max(1) as f64;
+                FigurePoint {
+                    t: time_fmt::rfc3339_from_ms(r.get(0)),
+                    value: r.get::<f64, _>(2) / n,
+                    value_max: r.get(3),
+                    ready: None,
+                    unacked: None,
+                    consumers: r.get(4),
+                    in_rate: Some(r.get::<f64, _>(5) / n),
+                    out_rate: Some(r.get::<f64, _>(6) / n),
+                    ack_rate: Some(r.get::<f64, _>(7) / n),
+                }
+            })
+            .collect();
+        Ok((len / 1000, points))
+    }
+
+    /// The headline value of many series since `since_ms`, oldest first, for sparklines:
+    /// one query for a whole broker's queues.
+    pub async fn recent_values(
+        &self,
+        ids: &[String],
+        since_ms: i64,
+    ) -> Result<HashMap<String, Vec<f64>>, StoreError> {
+        let mut out: HashMap<String, Vec<f64>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT s.id, f.value FROM figures f JOIN series s ON s.key = f.series WHERE f.ts >= ",
+            );
+            q.push_bind(since_ms);
+            q.push(" AND s.id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            list.push_unseparated(") ORDER BY f.series, f.ts");
+            for r in q.build().fetch_all(&self.pool).await? {
+                out.entry(r.get(0)).or_default().push(r.get(1));
+            }
+        }
+        Ok(out)
     }
 
     /// Derive hourly buckets from 5-minute ones and daily from hourly, for every bucket that
@@ -518,6 +742,16 @@ impl Store {
                 .await?
                 .rows_affected();
         }
+        deleted += sqlx::query("DELETE FROM figures WHERE ts < ?")
+            .bind(now_ms - raw_retention.as_millis() as i64)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        deleted += sqlx::query("DELETE FROM figures_5m WHERE bucket < ?")
+            .bind(now_ms - FIGURES_5M_KEEP)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(deleted)
     }
 
@@ -595,6 +829,87 @@ mod tests {
             transition: None,
             write_latest: true,
         }
+    }
+
+    #[tokio::test]
+    async fn figures_of_queues_and_values_are_kept_raw_and_in_buckets() {
+        let store = Store::in_memory().await.expect("store");
+        let now = 1_800_000_000_000;
+        let mut batch = Vec::new();
+        for i in 0..120i64 {
+            let mut q = record("mq/orders", now - (119 - i) * 60_000, Status::Up, 5);
+            q.result.details = serde_json::json!({ "queue": {
+                "depth": i, "ready": i, "unacked": 0, "consumers": 2,
+                "publish_rate": 1.5, "deliver_rate": 1.0, "ack_rate": 1.0 } });
+            batch.push(q);
+            let mut beat = record("beat", now - (119 - i) * 60_000, Status::Up, 1);
+            beat.result.details = serde_json::json!({ "age_s": 30 });
+            batch.push(beat);
+        }
+        // Results without figures write none.
+        batch.push(record("plain", now, Status::Up, 3));
+        store.write(&batch).await.expect("write");
+
+        let (spacing, raw) = store
+            .figures("mq/orders", 3_600_000, now)
+            .await
+            .expect("raw");
+        assert_eq!(spacing, 0);
+        assert_eq!(
+            raw.len(),
+            61,
+            "one point a minute over the hour, both ends included"
+        );
+        let last = raw.last().expect("points");
+        assert_eq!(
+            (last.value, last.consumers, last.in_rate),
+            (119.0, Some(2.0), Some(1.5))
+        );
+
+        let (spacing, buckets) = store
+            .figures("mq/orders", 86_400_000, now)
+            .await
+            .expect("5m");
+        assert_eq!(spacing, 300);
+        assert!((24..=26).contains(&buckets.len()), "{}", buckets.len());
+        let b = &buckets[1];
+        assert_eq!(
+            b.value_max,
+            Some(b.value + 2.0),
+            "the highest of five one-minute depths"
+        );
+
+        let spark = store
+            .recent_values(
+                &["mq/orders".into(), "beat".into(), "plain".into()],
+                now - 600_000,
+            )
+            .await
+            .expect("recent");
+        assert_eq!(
+            spark["mq/orders"],
+            vec![109.0, 110.0, 111.0, 112.0, 113.0, 114.0, 115.0, 116.0, 117.0, 118.0, 119.0]
+        );
+        assert_eq!(spark["beat"].len(), 11);
+        assert!(!spark.contains_key("plain"));
+
+        let pruned = store
+            .prune(now + 3 * DAY, Duration::from_secs(3600))
+            .await
+            .expect("prune");
+        assert!(pruned >= 240);
+        assert!(store
+            .figures("mq/orders", 3_600_000, now)
+            .await
+            .expect("raw")
+            .1
+            .is_empty());
+        assert!(!store
+            .figures("mq/orders", 7 * DAY, now + 3 * DAY)
+            .await
+            .expect("5m")
+            .1
+            .is_empty());
     }
 
     #[tokio::test]

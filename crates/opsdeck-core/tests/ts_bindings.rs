@@ -12,6 +12,8 @@ fn export_all(dir: &Path) {
     api::Overview::export_all_to(dir).expect("export");
     api::CheckDetail::export_all_to(dir).expect("export");
     api::History::export_all_to(dir).expect("export");
+    api::FigureHistory::export_all_to(dir).expect("export");
+    api::QueueList::export_all_to(dir).expect("export");
     api::Stats::export_all_to(dir).expect("export");
     api::ApiError::export_all_to(dir).expect("export");
     api::About::export_all_to(dir).expect("export");

@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use futures::Stream;
 use opsdeck_core::access::Caller;
-use opsdeck_core::api::{Api, ApiError, HistoryWindow, Request};
+use opsdeck_core::api::{Api, ApiError, FigureWindow, HistoryWindow, Request};
 use opsdeck_core::status::Status;
 use serde::Deserialize;
 use tower_http::services::{ServeDir, ServeFile};
@@ -101,6 +101,8 @@ pub fn router(
         .route("/overview", get(overview))
         .route("/checks/{id}", get(check_detail))
         .route("/checks/{id}/history", get(history))
+        .route("/checks/{id}/figures", get(figures))
+        .route("/queues", get(queues))
         .route("/checks/{id}/run", post(check_now))
         .route("/transitions", get(transitions))
         .route("/stats", get(stats))
@@ -323,6 +325,31 @@ async fn history(
         }
     };
     call(&state, &caller, Request::History { id, window }).await
+}
+
+async fn figures(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResponse {
+    let w = q.window.as_deref().unwrap_or("1h");
+    let window = match serde_json::from_value::<FigureWindow>(serde_json::Value::String(w.into())) {
+        Ok(w) => w,
+        Err(_) => {
+            return ApiResponse(Err(ApiError::invalid(format!(
+                "window `{w}` is not one of 1h, 6h, 24h, 7d, 30d"
+            ))))
+        }
+    };
+    call(&state, &caller, Request::Figures { id, window }).await
+}
+
+async fn queues(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::Queues).await
 }
 
 async fn check_now(

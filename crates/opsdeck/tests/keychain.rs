@@ -13,24 +13,6 @@ use axum::routing::get;
 use axum::Router;
 use support::*;
 
-fn set_secret(name: &str, value: &str, data: &std::path::Path) -> std::process::Output {
-    let mut child = opsdeck()
-        .env("OPSDECK_DATA_DIR", data)
-        .args(["secret", "set", name])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{value}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn secret_set_then_a_check_authenticates_with_it() {
     if !keychain_available() {

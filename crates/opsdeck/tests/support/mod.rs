@@ -2,7 +2,7 @@
 //! on purpose, and a way to run the real `opsdeck` binary.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -59,6 +59,25 @@ pub fn keychain_available() -> bool {
     );
     eprintln!("SKIPPED: no Secret Service session bus; run under scripts/with-keyring");
     false
+}
+
+/// `opsdeck secret set NAME` with `value` on standard input, as a person would.
+pub fn set_secret(name: &str, value: &str, data: &Path) -> Output {
+    let mut child = opsdeck()
+        .env("OPSDECK_DATA_DIR", data)
+        .args(["secret", "set", name])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{value}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 pub fn run(args: &[&str], config: Option<&Path>) -> Output {
