@@ -192,13 +192,10 @@ impl CheckSpec {
     pub fn target(&self) -> Option<String> {
         match self {
             CheckSpec::Http(h) => Some(h.url.clone()),
-            CheckSpec::Rabbitmq(r) => Some(match &r.vhost {
-                Some(v) => format!("{} (vhost {v})", r.url),
-                None => r.url.clone(),
-            }),
+            CheckSpec::Rabbitmq(r) => Some(r.url.clone()),
             CheckSpec::HeartbeatFile(f) => Some(f.path.display().to_string()),
             CheckSpec::Push(_) => None,
-            CheckSpec::Prometheus(p) => Some(format!("{}: {}", p.url, p.query)),
+            CheckSpec::Prometheus(p) => Some(p.url.clone()),
         }
     }
 
@@ -406,7 +403,10 @@ impl Config {
     pub fn resolve_relative_to(&mut self, file: &Path) {
         let Some(dir) = file.parent() else { return };
         let resolve = |p: &mut PathBuf| {
-            if p.is_relative() {
+            // `\\server\share\file` is absolute wherever the file is read, even where the OS
+            // running this (not Windows) calls it relative.
+            let unc = p.to_string_lossy().starts_with(r"\\");
+            if p.is_relative() && !unc {
                 *p = dir.join(&*p);
             }
         };

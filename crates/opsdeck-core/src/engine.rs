@@ -86,6 +86,13 @@ pub enum EngineError {
     NotFound(String),
 }
 
+/// How often push tokens are read from the keychain again.
+const PUSH_TOKENS_EVERY: Duration = Duration::from_secs(60);
+/// An unknown push token makes the tokens be read again, at most this often: a token just
+/// stored from the command line works on its first push, and guessing cannot hammer the
+/// keychain.
+const PUSH_TOKENS_AGAIN_AFTER: Duration = Duration::from_secs(10);
+
 /// How often hourly and daily buckets are brought up to date from the 5-minute ones. Uptime
 /// over 24 h or more barely moves in this time, and each pass reads the day's buckets.
 const ROLL_UP_EVERY_MS: i64 = 30_000;
@@ -105,6 +112,8 @@ pub struct Engine {
     memory: Arc<ProbeMemory>,
     /// SHA-256 of each push check's token, to the check's id.
     push_tokens: RwLock<HashMap<[u8; 32], String>>,
+    /// When the push tokens were last read, so an unknown token re-reads them at most so often.
+    push_tokens_read: std::sync::Mutex<Option<std::time::Instant>>,
     dampers: std::sync::Mutex<HashMap<String, (Damper, i64)>>,
     views: RwLock<HashMap<String, CheckView>>,
     events: broadcast::Sender<Event>,
@@ -186,6 +195,7 @@ impl Engine {
             runner: RwLock::new(runner),
             memory,
             push_tokens: RwLock::new(HashMap::new()),
+            push_tokens_read: std::sync::Mutex::new(None),
             dampers: std::sync::Mutex::new(dampers),
             views: RwLock::new(views),
             events,
@@ -205,6 +215,7 @@ impl Engine {
         self.refresh_push_tokens().await;
         self.schedule(&config, true).await;
         tokio::spawn(self.clone().prune_loop());
+        tokio::spawn(self.clone().push_token_loop());
     }
 
     /// Stop every check and flush what is queued for the store.
@@ -387,9 +398,43 @@ impl Engine {
 
     /// Run one check now and record its results.
     pub async fn run_check(&self, check: &Check) -> Vec<CheckResult> {
-        let results = self.runner().run(check).await;
+        let mut results = self.runner().run(check).await;
+        if check.spec.is_multi() {
+            results = self.spread_failure(check, results);
+        }
         self.record(check, &results).await;
         results
+    }
+
+    /// A check with one result per thing that could not ask at all (the server is down, the
+    /// login was refused) reports one failure under its own id: each thing it reported before
+    /// gets that failure instead, so the things stay in view as unknown rather than vanish.
+    fn spread_failure(&self, check: &Check, results: Vec<CheckResult>) -> Vec<CheckResult> {
+        let failed = results.len() == 1
+            && results[0].id == check.id()
+            && results[0].details.get("error").is_some();
+        if !failed {
+            return results;
+        }
+        let prefix = format!("{}/", check.id());
+        let views = self.views.read().unwrap_or_else(|p| p.into_inner());
+        let known: Vec<(String, String)> = views
+            .values()
+            .filter(|v| v.id.starts_with(&prefix))
+            .map(|v| (v.id.clone(), v.name.clone()))
+            .collect();
+        drop(views);
+        if known.is_empty() {
+            return results;
+        }
+        known
+            .into_iter()
+            .map(|(id, name)| CheckResult {
+                id,
+                name,
+                ..results[0].clone()
+            })
+            .collect()
     }
 
     /// Run a check by id now ("check now").
@@ -560,6 +605,18 @@ impl Engine {
         .await
         .unwrap_or_default();
         *self.push_tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
+        *self
+            .push_tokens_read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+    }
+
+    fn push_check_of(&self, hash: &[u8; 32]) -> Option<String> {
+        self.push_tokens
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hash)
+            .cloned()
     }
 
     /// A service reports in at `/api/push/{token}`: record it and judge the check at once.
@@ -572,13 +629,20 @@ impl Engine {
     ) -> Result<String, PushError> {
         use sha2::Digest;
         let hash: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
-        let id = self
-            .push_tokens
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&hash)
-            .cloned()
-            .ok_or(PushError::UnknownToken)?;
+        let id = match self.push_check_of(&hash) {
+            Some(id) => id,
+            None => {
+                let stale = self
+                    .push_tokens_read
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_none_or(|at| at.elapsed() >= PUSH_TOKENS_AGAIN_AFTER);
+                if stale {
+                    self.refresh_push_tokens().await;
+                }
+                self.push_check_of(&hash).ok_or(PushError::UnknownToken)?
+            }
+        };
         let status = match status {
             None => Status::Up,
             Some(s) => crate::probe::push::parse_status(s).ok_or(PushError::BadStatus)?,
@@ -674,6 +738,17 @@ impl Engine {
         }
         if let Err(e) = self.store.roll_up().await {
             tracing::warn!(error = %e, "rolling up history at shutdown failed");
+        }
+    }
+
+    /// A push token rotated with `opsdeck secret set` outside this process is picked up within
+    /// a minute (the old one stops working then, too).
+    async fn push_token_loop(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(PUSH_TOKENS_EVERY);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            self.refresh_push_tokens().await;
         }
     }
 
@@ -774,6 +849,29 @@ pub async fn sweep(
     if !ids.is_empty() {
         // `CHECK/THING` selects one result of a multi-result check.
         out.retain(|r| ids.iter().any(|i| i == &r.id || i == series_check(&r.id)));
+        // A thing the check no longer reports (a deleted queue, a typo) is said, not skipped.
+        for id in ids.iter().filter(|i| i.contains('/')) {
+            if out.iter().any(|r| &r.id == id) {
+                continue;
+            }
+            let Some(check) = selected.iter().find(|c| c.id() == series_check(id)) else {
+                continue;
+            };
+            let mut r = crate::probe::result_for(
+                check,
+                crate::status::ProbeOutcome::new(
+                    Status::Unknown,
+                    format!(
+                        "`{}` reports nothing named `{}`",
+                        check.id(),
+                        &id[check.id().len() + 1..]
+                    ),
+                ),
+                None,
+            );
+            r.id = id.clone();
+            out.push(r);
+        }
     }
     Ok(out)
 }

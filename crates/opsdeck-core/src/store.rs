@@ -123,6 +123,33 @@ impl Figures {
     }
 }
 
+/// Figures of one series summed over a 5-minute bucket, as `figures_5m` holds them.
+#[derive(Debug, Default)]
+struct FigureBucket {
+    n: i64,
+    value_sum: f64,
+    value_max: Option<f64>,
+    consumers_min: Option<f64>,
+    in_sum: f64,
+    out_sum: f64,
+    ack_sum: f64,
+}
+
+impl FigureBucket {
+    fn add(&mut self, f: &Figures) {
+        self.n += 1;
+        self.value_sum += f.value;
+        self.value_max = Some(self.value_max.map_or(f.value, |m| m.max(f.value)));
+        self.consumers_min = match (self.consumers_min, f.consumers) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
+        };
+        self.in_sum += f.in_rate.unwrap_or(0.0);
+        self.out_sum += f.out_rate.unwrap_or(0.0);
+        self.ack_sum += f.ack_rate.unwrap_or(0.0);
+    }
+}
+
 /// One point of a series' figures: a raw result, or a 5-minute bucket (averages, and the
 /// highest value).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -372,22 +399,12 @@ impl Store {
         }
         // Summed per bucket first, as for the status roll-ups.
         let len = LEVELS[0].1;
-        let mut buckets: HashMap<(i64, i64), (i64, f64, f64, Option<f64>, f64, f64, f64)> =
-            HashMap::new();
+        let mut buckets: HashMap<(i64, i64), FigureBucket> = HashMap::new();
         for (series, ts, f) in figures {
-            let b = buckets
+            buckets
                 .entry((*series, ts - ts.rem_euclid(len)))
-                .or_insert((0, 0.0, f64::MIN, None, 0.0, 0.0, 0.0));
-            b.0 += 1;
-            b.1 += f.value;
-            b.2 = b.2.max(f.value);
-            b.3 = match (b.3, f.consumers) {
-                (Some(a), Some(c)) => Some(a.min(c)),
-                (a, c) => a.or(c),
-            };
-            b.4 += f.in_rate.unwrap_or(0.0);
-            b.5 += f.out_rate.unwrap_or(0.0);
-            b.6 += f.ack_rate.unwrap_or(0.0);
+                .or_default()
+                .add(f);
         }
         let buckets: Vec<_> = buckets.into_iter().collect();
         for chunk in buckets.chunks(CHUNK) {
@@ -397,13 +414,13 @@ impl Store {
             q.push_values(chunk, |mut row, ((series, bucket), b)| {
                 row.push_bind(*series)
                     .push_bind(*bucket)
-                    .push_bind(b.0)
-                    .push_bind(b.1)
-                    .push_bind(b.2)
-                    .push_bind(b.3)
-                    .push_bind(b.4)
-                    .push_bind(b.5)
-                    .push_bind(b.6);
+                    .push_bind(b.n)
+                    .push_bind(b.value_sum)
+                    .push_bind(b.value_max)
+                    .push_bind(b.consumers_min)
+                    .push_bind(b.in_sum)
+                    .push_bind(b.out_sum)
+                    .push_bind(b.ack_sum);
             });
             q.push(
                 " ON CONFLICT (series, bucket) DO UPDATE SET n = n + excluded.n,

@@ -131,3 +131,73 @@ async fn promql_errors_show_what_prometheus_said() {
     );
     let _ = base;
 }
+
+/// When Prometheus cannot be asked, the series it reported before stay in view as unknown
+/// (instead of vanishing and coming back undamped). Served by a local stand-in that answers
+/// in the documented shape of `/api/v1/query`, then fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn series_stay_in_view_while_prometheus_is_away() {
+    use axum::http::StatusCode;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let away = Arc::new(AtomicBool::new(false));
+    let app = axum::Router::new().route(
+        "/api/v1/query",
+        axum::routing::get({
+            let away = away.clone();
+            move || async move {
+                if away.load(Ordering::SeqCst) {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "unavailable".to_string());
+                }
+                let body = serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": [
+                    {"metric": {"instance": "a"}, "value": [1.0, "1"]},
+                    {"metric": {"instance": "b"}, "value": [1.0, "1"]}]}});
+                (StatusCode::OK, body.to_string())
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = Config::parse(
+        &format!(
+            "[[check]]\nid = \"prom\"\ntype = \"prometheus\"\nurl = \"http://{addr}\"\nquery = \"up\"\nlabel = \"instance\"\n"
+        ),
+        "t.toml",
+    )
+    .unwrap();
+    let check = config.check[0].clone();
+    let store = opsdeck_core::store::Store::in_memory().await.unwrap();
+    let engine =
+        opsdeck_core::engine::Engine::new(config, store, Arc::new(ExplicitSecrets::default()))
+            .await
+            .unwrap();
+    let ids = |engine: &opsdeck_core::engine::Engine| {
+        let mut v: Vec<(String, Status)> = engine
+            .views()
+            .into_iter()
+            .map(|v| (v.id, v.last_status))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    engine.run_check(&check).await;
+    assert_eq!(
+        ids(&engine),
+        vec![("prom/a".into(), Status::Up), ("prom/b".into(), Status::Up)]
+    );
+    away.store(true, Ordering::SeqCst);
+    let results = engine.run_check(&check).await;
+    assert_eq!(results.len(), 2, "{results:#?}");
+    assert_eq!(
+        ids(&engine),
+        vec![
+            ("prom/a".into(), Status::Unknown),
+            ("prom/b".into(), Status::Unknown)
+        ]
+    );
+    assert!(
+        results[0].message.contains("Prometheus at"),
+        "{}",
+        results[0].message
+    );
+}

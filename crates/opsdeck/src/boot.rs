@@ -8,7 +8,7 @@ use std::time::Duration;
 use opsdeck_core::api::{Api, Files};
 use opsdeck_core::config::{Config, ConfigError};
 use opsdeck_core::engine::{Engine, EngineError};
-use opsdeck_core::secret::{ExplicitSecrets, Keychain, SecretSource};
+use opsdeck_core::secret::{Keychain, SecretSource};
 use opsdeck_core::store::{Store, StoreError};
 
 use crate::demo::DemoEstate;
@@ -64,15 +64,10 @@ pub async fn start(options: &BootOptions) -> Result<Booted, BootError> {
         Option<DemoEstate>,
     ) = if use_demo {
         let estate = crate::demo::start().await.map_err(BootError::Demo)?;
-        // The demo needs no credentials: nothing is read from the keychain.
+        // The demo brings its own made-up credentials: nothing is read from the keychain.
         let config = estate.config.clone();
-        (
-            config,
-            None,
-            "demo.sqlite",
-            Arc::new(ExplicitSecrets::default()),
-            Some(estate),
-        )
+        let secrets: Arc<dyn SecretSource> = Arc::new(estate.secrets.clone());
+        (config, None, "demo.sqlite", secrets, Some(estate))
     } else {
         let config = Config::load(&options.config)?;
         (

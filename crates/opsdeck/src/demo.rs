@@ -6,14 +6,117 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use opsdeck_core::config::Config;
+use opsdeck_core::secret::ExplicitSecrets;
 
+use crate::fake_broker::{FakeBroker, QueueBehaviour};
 use crate::fakes::{Behaviour, FakeServer};
 
 /// The running fakes; dropping this stops them.
 #[derive(Debug)]
 pub struct DemoEstate {
     pub config: Config,
+    /// The demo's own credentials (the fake broker's password), never the keychain's.
+    pub secrets: ExplicitSecrets,
     _servers: Vec<FakeServer>,
+    _broker: FakeBroker,
+    _heartbeats: Heartbeats,
+}
+
+/// Heartbeat files of the demo: one kept fresh, one left stale. Removed when dropped.
+#[derive(Debug)]
+struct Heartbeats {
+    dir: std::path::PathBuf,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl Heartbeats {
+    fn start() -> std::io::Result<Heartbeats> {
+        let dir = std::env::temp_dir().join(format!("opsdeck-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        // A job that stopped 40 minutes ago.
+        let stale = std::fs::File::create(dir.join("edi-import.done"))?;
+        stale.set_modified(std::time::SystemTime::now() - Duration::from_secs(40 * 60))?;
+        let fresh = dir.join("ap-automation.txt");
+        let beat = move || {
+            let now = jiff::Timestamp::now().to_string();
+            let _ = std::fs::write(&fresh, format!("{now}\n"));
+        };
+        beat();
+        let writer = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(20));
+            loop {
+                tick.tick().await;
+                beat();
+            }
+        });
+        Ok(Heartbeats { dir, writer })
+    }
+}
+
+impl Drop for Heartbeats {
+    fn drop(&mut self) {
+        self.writer.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The demo broker's queues: most move, one grows, one stalls, one holds dead letters.
+fn demo_queues() -> Vec<(String, QueueBehaviour)> {
+    use QueueBehaviour::*;
+    [
+        (
+            "erp.orders",
+            Moving {
+                depth: 40.0,
+                rate: 12.0,
+                consumers: 2,
+            },
+        ),
+        (
+            "erp.invoices",
+            Moving {
+                depth: 6.0,
+                rate: 3.0,
+                consumers: 1,
+            },
+        ),
+        (
+            "erp.shipments",
+            Moving {
+                depth: 15.0,
+                rate: 5.0,
+                consumers: 2,
+            },
+        ),
+        (
+            "erp.edi.inbound",
+            Moving {
+                depth: 2.0,
+                rate: 0.5,
+                consumers: 1,
+            },
+        ),
+        (
+            "erp.audit",
+            Growing {
+                depth: 1_200.0,
+                rate_in: 6.0,
+                rate_out: 4.0,
+            },
+        ),
+        (
+            "erp.sync",
+            Stalled {
+                depth: 4_210.0,
+                unacked: 10,
+            },
+        ),
+        ("erp.notifications", Idle),
+        ("erp.orders.dlq", DeadLetters { depth: 3 }),
+    ]
+    .into_iter()
+    .map(|(n, b)| (n.to_string(), b))
+    .collect()
 }
 
 struct Service {
@@ -181,10 +284,49 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         }
         servers.push(server);
     }
+    // A made-up password for the fake broker: the demo reads nothing from the keychain.
+    let password: String = {
+        use rand::Rng;
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect()
+    };
+    let broker = FakeBroker::start(
+        "/",
+        demo_queues(),
+        "monitor",
+        &password,
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+    )
+    .await?;
+    let heartbeats = Heartbeats::start()?;
+    toml.push_str(&format!(
+        "\n[[check]]\nid = \"erp-mq\"\nname = \"ERP broker\"\nenvironment = \"live\"\n\
+         type = \"rabbitmq\"\nurl = \"{url}\"\nvhost = \"/\"\nqueues = [\"erp.*\"]\n\
+         username = \"monitor\"\npassword = {{ secret = \"demo-mq\" }}\ninterval = \"10s\"\n\
+         max_depth = 5000\ntags = [\"queues\"]\n\
+         \n[[check.per_queue]]\nname = \"erp.sync\"\nstalled_after = \"30s\"\n\
+         \n[[check]]\nid = \"ap-automation-beat\"\nname = \"AP Automation heartbeat\"\n\
+         environment = \"live\"\ntype = \"heartbeat-file\"\npath = '{fresh}'\n\
+         timestamp = \"iso8601\"\nmax_age = \"15m\"\ninterval = \"30s\"\ntags = [\"heartbeat\"]\n\
+         \n[[check]]\nid = \"edi-import-beat\"\nname = \"EDI import heartbeat\"\n\
+         environment = \"live\"\ntype = \"heartbeat-file\"\npath = '{stale}'\n\
+         max_age = \"30m\"\ninterval = \"30s\"\ntags = [\"heartbeat\"]\n",
+        url = broker.url(),
+        fresh = heartbeats.dir.join("ap-automation.txt").display(),
+        stale = heartbeats.dir.join("edi-import.done").display(),
+    ));
     let config =
         Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut secrets = std::collections::HashMap::new();
+    secrets.insert("demo-mq".to_string(), secrecy::SecretString::from(password));
     Ok(DemoEstate {
         config,
+        secrets: ExplicitSecrets(secrets),
         _servers: servers,
+        _broker: broker,
+        _heartbeats: heartbeats,
     })
 }

@@ -81,12 +81,13 @@ pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String 
     }
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     out.push_str(&format!(
-        "\n{} up, {} degraded, {} down, {} unknown — {} checks in {} ms\n",
+        "\n{} up, {} degraded, {} down, {} unknown — {} result{} in {} ms\n",
         count(Status::Up),
         count(Status::Degraded),
         count(Status::Down),
         count(Status::Unknown),
         rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
         report.duration_ms
     ));
     out
@@ -146,7 +147,7 @@ mod tests {
         };
         let t = table(&report, false, 100);
         assert!(t.contains("✖ down"));
-        assert!(t.contains("1 up, 0 degraded, 1 down, 0 unknown — 2 checks in 5 ms"));
+        assert!(t.contains("1 up, 0 degraded, 1 down, 0 unknown — 2 results in 5 ms"));
         assert!(!t.contains('\x1b'));
     }
 }

@@ -27,6 +27,10 @@ fn generate(name: &str, data: &std::path::Path) -> String {
 }
 
 async fn push_view(base: &str) -> serde_json::Value {
+    view_of(base, "nightly-sync").await
+}
+
+async fn view_of(base: &str, id: &str) -> serde_json::Value {
     let o: serde_json::Value = client(base)
         .get(format!("{base}/api/overview"))
         .send()
@@ -39,7 +43,7 @@ async fn push_view(base: &str) -> serde_json::Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "nightly-sync")
+        .find(|c| c["id"] == id)
         .cloned()
         .unwrap()
 }
@@ -74,11 +78,14 @@ async fn pushes_on_time_late_and_from_strangers() {
     })
     .await
     .unwrap();
+    let later = format!("push-later-{}", std::process::id());
     let config = write_config(
         dir.path(),
         &format!(
             "[[check]]\nid = \"nightly-sync\"\ntype = \"push\"\ntoken = {{ secret = \"{name}\" }}\n\
-             period = \"2s\"\ngrace = \"1s\"\ninterval = \"1s\"\n"
+             period = \"2s\"\ngrace = \"1s\"\ninterval = \"1s\"\n\
+             [[check]]\nid = \"weekly-export\"\ntype = \"push\"\ntoken = {{ secret = \"{later}\" }}\n\
+             period = \"1h\"\ninterval = \"1s\"\n"
         ),
     );
     let mut server = Server::start(&config, &data);
@@ -134,6 +141,39 @@ async fn pushes_on_time_late_and_from_strangers() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    // Exit-code style numbers, with any capitalisation of the content type.
+    let r = plain
+        .post(format!("{base}/api/push/{token}"))
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(r#"{"status": 0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for("up again", &base, |v| v["status"] == "up").await;
+
+    // A push check whose token is not in the keychain says so.
+    let v = view_of(&base, "weekly-export").await;
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("credential `{later}` is not in the keychain")),
+        "{v:#}"
+    );
+    // Stored from the command line while the server runs: its first push is taken.
+    let later_token = tokio::task::spawn_blocking({
+        let (n, d) = (later.clone(), data.clone());
+        move || generate(&n, &d)
+    })
+    .await
+    .unwrap();
+    let r = plain
+        .get(format!("{base}/api/push/{later_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 
     // A wrong token: a bare 404, logged without the token; repeated, the client is slowed.
     let guess = "x".repeat(40);
@@ -168,8 +208,10 @@ async fn pushes_on_time_late_and_from_strangers() {
     );
     assert!(!log.contains(&guess) && !log.contains(&token), "{log}");
 
-    let _ = opsdeck()
-        .env("OPSDECK_DATA_DIR", &data)
-        .args(["secret", "delete", &name])
-        .output();
+    for n in [&name, &later] {
+        let _ = opsdeck()
+            .env("OPSDECK_DATA_DIR", &data)
+            .args(["secret", "delete", n])
+            .output();
+    }
 }

@@ -36,16 +36,14 @@ pub async fn probe(spec: &HeartbeatFileSpec, timeout: Duration) -> ProbeOutcome 
         Ok(Ok(r)) => r,
         Ok(Err(e)) => Reading::Unreadable(format!("the read failed: {e}")),
         Err(_) => {
-            let mut o = ProbeOutcome::new(
-                Status::Unknown,
-                format!(
-                    "reading {} took longer than the {} timeout (is the file server reachable?)",
-                    spec.path.display(),
+            return evaluate(
+                spec,
+                Reading::Unreadable(format!(
+                    "reading it took longer than the {} timeout (is the file server reachable?)",
                     humantime::format_duration(timeout)
-                ),
+                )),
+                jiff::Timestamp::now(),
             );
-            o.details = json!({ "state": "unreadable", "path": spec.path.display().to_string() });
-            return o;
         }
     };
     evaluate(spec, reading, jiff::Timestamp::now())
@@ -54,7 +52,17 @@ pub async fn probe(spec: &HeartbeatFileSpec, timeout: Duration) -> ProbeOutcome 
 fn read(path: &Path, wants_content: bool) -> Reading {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Reading::Missing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A missing folder is more likely a share that cannot be reached (or a wrong
+            // path) than a service that stopped writing: that is not known to be down.
+            return match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) if !dir.is_dir() => Reading::Unreadable(format!(
+                    "its folder {} cannot be reached or does not exist",
+                    dir.display()
+                )),
+                _ => Reading::Missing,
+            };
+        }
         Err(e) => return Reading::Unreadable(io_reason(&e)),
     };
     let meta = match file.metadata() {
@@ -69,13 +77,36 @@ fn read(path: &Path, wants_content: bool) -> Reading {
         if let Err(e) = file.take(MAX_READ).read_to_end(&mut bytes) {
             return Reading::Unreadable(io_reason(&e));
         }
-        Some(String::from_utf8_lossy(&bytes).into_owned())
+        Some(decode(&bytes))
     } else {
         None
     };
     Reading::Found {
         modified: meta.modified().ok(),
         content,
+    }
+}
+
+/// UTF-8 (with or without a byte-order mark), or UTF-16 with one: what Windows PowerShell 5's
+/// `Out-File` and `>` write.
+fn decode(bytes: &[u8]) -> String {
+    let utf16 = |le: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xff, 0xfe, ..] => utf16(true),
+        [0xfe, 0xff, ..] => utf16(false),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -212,8 +243,8 @@ pub fn ago(d: Duration) -> String {
     }
 }
 
-/// The time written in the file: its first non-empty line. A byte-order mark, which Windows
-/// tools such as PowerShell 5's `Out-File` write first, is skipped.
+/// The time written in the file: its first non-empty line. A UTF-8 byte-order mark, which
+/// some Windows tools write first, is skipped.
 fn parse_content(spec: &HeartbeatFileSpec, content: &str) -> Result<jiff::Timestamp, String> {
     let line = content
         .trim_start_matches('\u{feff}')
@@ -272,3 +303,16 @@ fn parse_content(spec: &HeartbeatFileSpec, content: &str) -> Result<jiff::Timest
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[test]
+fn windows_powershell_files_are_read() {
+    let text = "2026-12-04T11:55:00Z\r\n";
+    let mut le = vec![0xff, 0xfe];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(decode(&le), text);
+    let mut be = vec![0xfe, 0xff];
+    be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    assert_eq!(decode(&be), text);
+    assert_eq!(decode(b"\xef\xbb\xbf2026"), "\u{feff}2026");
+}

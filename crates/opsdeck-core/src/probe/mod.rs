@@ -143,6 +143,16 @@ impl Runner {
                 vec![(id, heartbeat_file::probe(spec, timeout).await)]
             }
             CheckSpec::Push(spec) => {
+                // Without its token in the keychain, no push can reach the check: say so,
+                // rather than wait for pushes that cannot come.
+                if let Err(e) = secrets.get(&spec.token.secret) {
+                    let mut o = ProbeOutcome::new(Status::Unknown, e.to_string());
+                    o.details = serde_json::json!({
+                        "error": "credential",
+                        "credential": { "name": e.name(), "problem": e.problem() },
+                    });
+                    return vec![(id, o)];
+                }
                 let o = push::evaluate(spec, &self.memory.pushes, &id, crate::time_fmt::now_ms());
                 vec![(id, o)]
             }

@@ -119,6 +119,13 @@ pub(crate) fn evaluate(
     }
     let envelope: Envelope = match serde_json::from_slice(&answer.body) {
         Ok(e) => e,
+        Err(_) if answer.status >= 500 => {
+            return whole(
+                Status::Unknown,
+                format!("Prometheus at {host} is not available (HTTP {})", answer.status),
+                json!({ "error": "unavailable", "http_status": answer.status }),
+            )
+        }
         Err(_) if answer.status == 401 || answer.status == 403 => {
             return whole(
                 Status::Unknown,

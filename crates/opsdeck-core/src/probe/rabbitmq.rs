@@ -366,6 +366,17 @@ pub fn classify(
                 ),
             ));
         }
+        // Only when asked for: some teams run a consumer that replays dead letters.
+        if sample.consumers < min_consumers {
+            problems.push((
+                Status::Degraded,
+                format!(
+                    "{} consumer{}, at least {min_consumers} expected",
+                    sample.consumers,
+                    if sample.consumers == 1 { "" } else { "s" }
+                ),
+            ));
+        }
     } else {
         match movement {
             Movement::Stalled => problems.push((
@@ -493,8 +504,16 @@ pub async fn probe(
     let started = std::time::Instant::now();
     let mut failure = None;
     let mut listing = None;
-    for base in std::iter::once(&spec.url).chain(spec.fallback_urls.iter()) {
-        match list(clients, secrets, &login, base, spec, deadline).await {
+    let nodes: Vec<&String> = std::iter::once(&spec.url)
+        .chain(spec.fallback_urls.iter())
+        .collect();
+    for (i, base) in nodes.iter().enumerate() {
+        // Each node gets an even share of what is left, so one that hangs leaves time for
+        // the others.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let share = left / (nodes.len() - i) as u32;
+        let node_deadline = tokio::time::Instant::now() + share;
+        match list(clients, secrets, &login, base, spec, node_deadline).await {
             Ok(queues) => {
                 listing = Some((base, queues));
                 break;
@@ -787,6 +806,13 @@ fn refusal(
         .username
         .map_or(String::new(), |u| format!(" for user `{u}`"));
     let (kind, message) = match answer.status {
+        // The login is right but the user has no management tag.
+        401 if reason.contains("management user") => (
+            "forbidden",
+            format!(
+                "RabbitMQ at {host} accepts the login{user} but not for the management API (401: {reason}); give the user the `monitoring` tag"
+            ),
+        ),
         401 => (
             "auth",
             format!(

@@ -17,9 +17,22 @@ const MAX_BODY: usize = 16 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PushParams {
+    /// Text (`up`, `down`, `ok`, …) or a number (0, 1, 2, as exit codes go).
+    #[serde(default, deserialize_with = "text_or_number")]
     status: Option<String>,
     #[serde(alias = "msg")]
     message: Option<String>,
+}
+
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        _ => Err(serde::de::Error::custom(
+            "`status` must be text or a number",
+        )),
+    }
 }
 
 /// `GET|POST /api/push/{token}?status=…&message=…`; a POST may carry the same fields as JSON
@@ -49,7 +62,7 @@ pub async fn push(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_string();
+        .to_ascii_lowercase();
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -65,13 +78,12 @@ pub async fn push(
     } else if content_type.starts_with("application/json") {
         match serde_json::from_slice(&body) {
             Ok(p) => p,
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    format!("the body is not the JSON a push takes ({{\"status\": \"up\", \"message\": \"…\"}}): {e}"),
-                )
-            }
+            // serde's message may quote the body; it is not echoed.
+            Err(_) => return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the body is not the JSON a push takes: {\"status\": \"up\", \"message\": \"…\"}",
+            ),
         }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         serde_urlencoded_form(&body)
