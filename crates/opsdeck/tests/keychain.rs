@@ -398,6 +398,14 @@ async fn a_canary_credential_never_leaks() {
             }),
         )
         .route(
+            "/api/queues/{vhost}",
+            get(move |h: HeaderMap| async move {
+                // A management API that quotes the request in its refusal.
+                (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")],
+                 serde_json::json!({ "error": "not_authorized", "reason": echo(&h) }).to_string())
+            }),
+        )
+        .route(
             "/echo-json",
             get(move |h: HeaderMap| async move {
                 ([(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "seen": echo(&h) }).to_string())
@@ -426,6 +434,12 @@ async fn a_canary_credential_never_leaks() {
         "echo-json",
         &format!("http://{addr}/echo-json"),
         &format!("username = \"monitor\"\npassword = {{ secret = \"{name}\" }}\njson_pointer = \"/seen\"\njson_equals = \"nothing\""),
+    );
+    // The same value as a broker password and as a push check's token.
+    text += &format!(
+        "\n[[check]]\nid = \"broker\"\ntype = \"rabbitmq\"\nurl = \"http://{addr}\"\nvhost = \"/\"\n\
+         username = \"monitor\"\npassword = {{ secret = \"{name}\" }}\ntimeout = \"2s\"\n\
+         \n[[check]]\nid = \"pushed\"\ntype = \"push\"\ntoken = {{ secret = \"{name}\" }}\nperiod = \"1h\"\n"
     );
     let config = write_config(dir.path(), &text);
     let set = tokio::task::spawn_blocking({
@@ -510,6 +524,11 @@ async fn a_canary_credential_never_leaks() {
         ("basic".into(), plain.get(format!("{base}/api/overview")).header("authorization", format!("Basic {basic}"))),
         ("cookie".into(), plain.get(format!("{base}/api/overview")).header("cookie", format!("opsdeck_token_{}={canary}", base.rsplit(':').next().unwrap()))),
         ("metrics".into(), plain.get(format!("{base}/metrics"))),
+        ("push".into(), plain.get(format!("{base}/api/push/{canary}?message=done"))),
+        ("push post".into(), plain.post(format!("{base}/api/push/{canary}")).json(&serde_json::json!({"status": "down", "message": "failed"}))),
+        ("push guess".into(), plain.get(format!("{base}/api/push/{canary}x"))),
+        ("queues".into(), admin.get(format!("{base}/api/queues"))),
+        ("broker".into(), admin.get(format!("{base}/api/checks/broker"))),
     ];
     for id in ["ok", "echo-text", "echo-report", "echo-json"] {
         requests.push((
@@ -538,6 +557,18 @@ async fn a_canary_credential_never_leaks() {
     )
     .await;
     assert!(detail.to_string().contains("[redacted]"), "{detail}");
+    let broker = rpc_as(
+        &base,
+        serde_json::json!({"method": "check_detail", "params": {"id": "broker"}}),
+    )
+    .await;
+    assert!(
+        broker["check"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("[redacted]"),
+        "the broker's quoted request is shown redacted: {broker}"
+    );
     assert_eq!(server.terminate(), Some(0));
     seen.push(("serve stderr".into(), server.stderr.lock().unwrap().clone()));
 

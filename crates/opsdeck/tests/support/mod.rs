@@ -318,7 +318,10 @@ impl Server {
         let base = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(Ok(base)) => base,
             Ok(Err(log)) => panic!("server exited before serving:\n{log}"),
-            Err(e) => panic!("server did not start: {e}"),
+            Err(e) => panic!(
+                "server did not start: {e}; it printed:\n{}",
+                collected.lock().unwrap()
+            ),
         };
         TOKENS.lock().unwrap().insert(base.clone(), token);
         Server {
