@@ -90,7 +90,7 @@ pub enum EngineError {
 const PUSH_TOKENS_EVERY: Duration = Duration::from_secs(60);
 /// An unknown push token makes the tokens be read again, at most this often: a token just
 /// stored from the command line works on its first push, and guessing cannot hammer the
-/// keychain.
+/// keychain (a new token pushed right after a guess waits this long at most).
 const PUSH_TOKENS_AGAIN_AFTER: Duration = Duration::from_secs(10);
 
 /// How often hourly and daily buckets are brought up to date from the 5-minute ones. Uptime
@@ -112,8 +112,9 @@ pub struct Engine {
     memory: Arc<ProbeMemory>,
     /// SHA-256 of each push check's token, to the check's id.
     push_tokens: RwLock<HashMap<[u8; 32], String>>,
-    /// When the push tokens were last read, so an unknown token re-reads them at most so often.
-    push_tokens_read: std::sync::Mutex<Option<std::time::Instant>>,
+    /// When an unknown push token last made the tokens be read again, so guesses re-read them
+    /// at most so often.
+    push_tokens_missed: std::sync::Mutex<Option<std::time::Instant>>,
     dampers: std::sync::Mutex<HashMap<String, (Damper, i64)>>,
     views: RwLock<HashMap<String, CheckView>>,
     events: broadcast::Sender<Event>,
@@ -195,7 +196,7 @@ impl Engine {
             runner: RwLock::new(runner),
             memory,
             push_tokens: RwLock::new(HashMap::new()),
-            push_tokens_read: std::sync::Mutex::new(None),
+            push_tokens_missed: std::sync::Mutex::new(None),
             dampers: std::sync::Mutex::new(dampers),
             views: RwLock::new(views),
             events,
@@ -605,10 +606,6 @@ impl Engine {
         .await
         .unwrap_or_default();
         *self.push_tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
-        *self
-            .push_tokens_read
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
     }
 
     fn push_check_of(&self, hash: &[u8; 32]) -> Option<String> {
@@ -632,12 +629,18 @@ impl Engine {
         let id = match self.push_check_of(&hash) {
             Some(id) => id,
             None => {
-                let stale = self
-                    .push_tokens_read
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_none_or(|at| at.elapsed() >= PUSH_TOKENS_AGAIN_AFTER);
-                if stale {
+                let again = {
+                    let mut missed = self
+                        .push_tokens_missed
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    let again = missed.is_none_or(|at| at.elapsed() >= PUSH_TOKENS_AGAIN_AFTER);
+                    if again {
+                        *missed = Some(std::time::Instant::now());
+                    }
+                    again
+                };
+                if again {
                     self.refresh_push_tokens().await;
                 }
                 self.push_check_of(&hash).ok_or(PushError::UnknownToken)?
