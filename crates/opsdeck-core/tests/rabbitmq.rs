@@ -403,6 +403,12 @@ async fn wrong_credentials_and_a_missing_vhost_are_explained() {
         r.message
     );
     assert!(!r.message.contains("not-the-password"));
+    assert!(
+        r.message
+            .contains("check the password, and that the user has the `monitoring` tag"),
+        "{}",
+        r.message
+    );
     let text = format!(
         "[[check]]\nid = \"mq\"\ntype = \"rabbitmq\"\nurl = \"{base}\"\nvhost = \"no-such-vhost\"\n\
          username = \"{USER}\"\npassword = {{ secret = \"mq-test\" }}\n"
@@ -413,6 +419,32 @@ async fn wrong_credentials_and_a_missing_vhost_are_explained() {
         r.message.contains("has no vhost `no-such-vhost` (404)"),
         "{}",
         r.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_for_a_queue_that_is_not_there_says_so() {
+    let Some(base) = broker() else { return };
+    let _shared = BROKER.read().await;
+    let text = format!(
+        "[[check]]\nid = \"mq\"\ntype = \"rabbitmq\"\nurl = \"{base}\"\nvhost = \"/\"\n\
+         username = \"{USER}\"\npassword = {{ secret = \"mq-test\" }}\n"
+    );
+    let config = Config::parse(&text, "t.toml").unwrap();
+    let mut secrets = HashMap::new();
+    secrets.insert("mq-test".to_string(), SecretString::from(PASS.to_string()));
+    let results = opsdeck_core::engine::sweep(
+        &config,
+        &["mq/opsdeck-test.no-such-queue".to_string()],
+        Arc::new(ExplicitSecrets(secrets)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0].status, Status::Unknown);
+    assert_eq!(
+        results[0].message,
+        "`mq` reports nothing named `opsdeck-test.no-such-queue`"
     );
 }
 

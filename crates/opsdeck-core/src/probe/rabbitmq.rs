@@ -815,8 +815,10 @@ fn refusal(
         ),
         401 => (
             "auth",
+            // RabbitMQ 3.10 says "Login failed" for a wrong password and for a user without a
+            // management tag alike.
             format!(
-                "RabbitMQ at {host} refused the credentials{user} in keychain entry `{credential}` (401{})",
+                "RabbitMQ at {host} refused the credentials{user} in keychain entry `{credential}` (401{}); check the password, and that the user has the `monitoring` tag",
                 if reason.is_empty() { String::new() } else { format!(": {reason}") }
             ),
         ),
@@ -849,8 +851,7 @@ fn refusal(
         status: Status::Unknown,
         kind,
         message,
-        credential: (answer.status == 401)
-            .then(|| json!({ "name": credential, "problem": "invalid" })),
+        credential: (kind == "auth").then(|| json!({ "name": credential, "problem": "invalid" })),
     })
 }
 

@@ -320,3 +320,87 @@ fn vhosts_and_result_ids() {
     assert_eq!(encode("/"), "%2F");
     assert_eq!(encode("erp live"), "erp%20live");
 }
+
+#[test]
+fn refusals_say_what_to_do() {
+    let spec = RabbitmqSpec {
+        url: "http://mq:15672".into(),
+        fallback_urls: vec![],
+        vhost: Some("erp".into()),
+        queues: vec![],
+        exclude: vec![],
+        username: Some("monitor".into()),
+        password: Some(crate::config::SecretRef {
+            secret: "erp-mq".into(),
+        }),
+        bearer_token: None,
+        ca_file: None,
+        tls_insecure: false,
+        max_depth: None,
+        stalled_after: None,
+        min_consumers: None,
+        per_queue: vec![],
+        dead_letter_queues: vec![],
+        page_size: 500,
+    };
+    let login = ApiLogin {
+        username: spec.username.as_ref(),
+        password: spec.password.as_ref(),
+        bearer_token: None,
+        ca_file: None,
+        tls_insecure: false,
+    };
+    let answer = |status: u16, body: Value| http::Answer {
+        status,
+        content_type: Some("application/json".into()),
+        body: body.to_string().into_bytes(),
+        truncated: false,
+        cap: 1 << 20,
+        cert_not_after: None,
+        final_url: String::new(),
+    };
+    // Older servers name a missing management tag.
+    let f = refusal(
+        &answer(
+            401,
+            json!({"error": "not_authorised", "reason": "Not management user"}),
+        ),
+        "mq:15672",
+        &login,
+        &spec,
+    )
+    .unwrap_err();
+    assert_eq!(f.kind, "forbidden");
+    assert!(
+        f.message.contains("give the user the `monitoring` tag"),
+        "{}",
+        f.message
+    );
+    assert!(f.credential.is_none(), "the password is not blamed");
+    let f = refusal(
+        &answer(
+            401,
+            json!({"error": "not_authorized", "reason": "Login failed"}),
+        ),
+        "mq:15672",
+        &login,
+        &spec,
+    )
+    .unwrap_err();
+    assert_eq!(
+        f.message,
+        "RabbitMQ at mq:15672 refused the credentials for user `monitor` in keychain entry `erp-mq` (401: Login failed); check the password, and that the user has the `monitoring` tag"
+    );
+    assert_eq!(
+        f.credential,
+        Some(json!({"name": "erp-mq", "problem": "invalid"}))
+    );
+    let f = refusal(&answer(404, json!({})), "mq:15672", &login, &spec).unwrap_err();
+    assert!(
+        f.message.contains("has no vhost `erp` (404)"),
+        "{}",
+        f.message
+    );
+    let f = refusal(&answer(403, json!({})), "mq:15672", &login, &spec).unwrap_err();
+    assert!(f.message.contains("`monitoring` tag"), "{}", f.message);
+}
