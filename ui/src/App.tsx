@@ -10,22 +10,32 @@ import { SignIn, type SignInReason } from "./components/SignIn";
 import { StatusBadge } from "./components/StatusBadge";
 import { totalChecks } from "./lib/overview";
 import { CallerContext, canAdminister, canRunChecks, ROLE_LABEL } from "./lib/roles";
-import { CREDENTIALS_HREF, OVERVIEW_HREF, SETTINGS_HREF, useRoute, type Route } from "./lib/route";
+import {
+  CREDENTIALS_HREF,
+  OVERVIEW_HREF,
+  QUEUES_HREF,
+  SETTINGS_HREF,
+  useRoute,
+  type Route,
+} from "./lib/route";
 import { guardSession } from "./lib/session";
 import { isJumpShortcut, jumpShortcutLabel } from "./lib/shortcut";
 import { takeTokenFromLocation } from "./lib/signInLink";
 import { STATUS_LABEL } from "./lib/status";
 import { isBoolean, isString, useStoredState } from "./lib/storage";
 import { useLiveOverview, type Connection } from "./lib/useLiveOverview";
-import { CheckPage } from "./views/CheckPage";
+import { CheckPage, type BackTarget } from "./views/CheckPage";
 import { CredentialsPage } from "./views/CredentialsPage";
 import { OverviewPage } from "./views/OverviewPage";
+import { QueuesPage } from "./views/QueuesPage";
 import { SettingsPage } from "./views/SettingsPage";
 
 // The search and filter are remembered for the browser tab, not across visits: a new day
 // starts with the whole estate in view.
 const QUERY_KEY = "opsdeck:overview-query";
 const ONLY_PROBLEMS_KEY = "opsdeck:overview-only-problems";
+
+const ALL_QUEUES: BackTarget = { href: QUEUES_HREF, label: "All queues" };
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   live: "Live",
@@ -210,6 +220,11 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
   const closePalette = useCallback(() => setPaletteOpen(false), []);
   const checkAll = useCallback(() => api(backend).checkAll(), [backend]);
   const admin = canAdminister(caller);
+  // The list a check's page leads back to: the one it was last opened from.
+  const [listView, setListView] = useState<"overview" | "queues">("overview");
+  if ((route.view === "overview" || route.view === "queues") && route.view !== listView) {
+    setListView(route.view);
+  }
 
   useEffect(() => {
     if (focusHeading) document.querySelector<HTMLElement>("#main-content h1")?.focus();
@@ -255,6 +270,9 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
           <nav className="app-nav" aria-label="Main">
             <a href={OVERVIEW_HREF} aria-current={route.view === "overview" ? "page" : undefined}>
               Overview
+            </a>
+            <a href={QUEUES_HREF} aria-current={route.view === "queues" ? "page" : undefined}>
+              Queues
             </a>
             {admin && (
               <>
@@ -307,7 +325,15 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
         )}
         <div id="main-content">
           {route.view === "check" ? (
-            <CheckPage key={route.id} backend={backend} id={route.id} known={findCheck(overview, route.id)} />
+            <CheckPage
+              key={route.id}
+              backend={backend}
+              id={route.id}
+              known={findCheck(overview, route.id)}
+              back={listView === "queues" ? ALL_QUEUES : undefined}
+            />
+          ) : route.view === "queues" ? (
+            <QueuesPage backend={backend} />
           ) : route.view === "settings" ? (
             <SettingsPage backend={backend} />
           ) : route.view === "credentials" ? (
@@ -389,8 +415,8 @@ function routeKey(route: Route): string {
 }
 
 /**
- * After navigating, move focus to the new view's heading; back on the overview, to the
- * link of the check just left, so keyboard users keep their place.
+ * After navigating, move focus to the new view's heading; back on the overview or the
+ * queues, to the link of the check just left, so keyboard users keep their place.
  */
 function useRouteFocus(route: Route) {
   const key = routeKey(route);
@@ -401,13 +427,16 @@ function useRouteFocus(route: Route) {
     if (left === undefined) return; // first render: leave focus alone
     const leftCheck = left.startsWith("check:") ? left.slice("check:".length) : null;
     const link =
-      key === "overview" && leftCheck !== null
+      (key === "overview" || key === "queues") && leftCheck !== null
         ? [...document.querySelectorAll<HTMLElement>("a[data-check-id]")].find(
             (a) => a.dataset.checkId === leftCheck,
           )
         : undefined;
-    if (link) link.focus();
-    else document.querySelector<HTMLElement>("#main-content h1")?.focus();
+    if (link) {
+      link.focus();
+      return;
+    }
+    document.querySelector<HTMLElement>("#main-content h1")?.focus();
     if (key !== "overview") window.scrollTo(0, 0);
   }, [key]);
 }

@@ -12,9 +12,12 @@ import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { EnvironmentForm } from "../bindings/EnvironmentForm";
 import type { EstateFile } from "../bindings/EstateFile";
 import type { Event } from "../bindings/Event";
+import type { FigureHistory } from "../bindings/FigureHistory";
+import type { FigureWindow } from "../bindings/FigureWindow";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import type { Overview } from "../bindings/Overview";
+import type { QueueList } from "../bindings/QueueList";
 import type { Request } from "../bindings/Request";
 import type { Role } from "../bindings/Role";
 import type { SharingStatus } from "../bindings/SharingStatus";
@@ -73,6 +76,8 @@ export interface Results {
   history: History;
   transitions: Transition[];
   check_now: CheckResult[];
+  figures: FigureHistory;
+  queues: QueueList;
   stats: Stats;
   check_all: StatusCounts;
   about: About;
@@ -112,6 +117,11 @@ export function api(backend: Backend) {
     transitions: (id: string | null = null, limit: number | null = null) =>
       request(backend, { method: "transitions", params: { id, limit } }),
     checkNow: (id: string) => request(backend, { method: "check_now", params: { id } }),
+    /** Depth and rates of a queue, a heartbeat's age or a sampled value, over `window`. */
+    figures: (id: string, window: FigureWindow) =>
+      request(backend, { method: "figures", params: { id, window } }),
+    /** Every queue of every RabbitMQ check, with its depth over the last hour. */
+    queues: () => request(backend, { method: "queues" }),
     stats: () => request(backend, { method: "stats" }),
     checkAll: () => request(backend, { method: "check_all" }),
     about: () => request(backend, { method: "about" }),

@@ -83,6 +83,7 @@ describe("Jump to (command palette)", () => {
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
     expect(optionNames()).toEqual([
       "Overview, page",
+      "Queues, page",
       "Credentials, page",
       "Settings, page",
       "Payments API, Production, Down",
@@ -156,7 +157,8 @@ describe("Jump to (command palette)", () => {
     render(<App backend={backend} />);
     await screen.findByText("Website");
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
-    // Past the three pages (Overview, Credentials, Settings) and the first check.
+    // Past the four pages (Overview, Queues, Credentials, Settings) and the first check.
+    fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });

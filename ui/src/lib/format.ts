@@ -7,6 +7,9 @@ const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "shor
 const monthYear = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric" });
 const percent = new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 2 });
 const decimal = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
+const whole = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+const rate = new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const small = new Intl.NumberFormat("en-GB", { maximumSignificantDigits: 3 });
 
 export function parseTime(iso: string | null | undefined): number | null {
   if (!iso) return null;
@@ -56,4 +59,27 @@ export function formatLatency(ms: number | null | undefined): string {
 export function formatUptime(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined) return "—";
   return percent.format(Math.floor(ratio * 10_000) / 10_000);
+}
+
+/** A count of messages or consumers: "1,234". */
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "—";
+  return whole.format(n);
+}
+
+/**
+ * Messages per second, to a tenth so that a column of rates lines up: "12.5", "3.0"; none
+ * is "0", and a trickle below a tenth "<0.1", not 0.
+ */
+export function formatRate(perSecond: number | null | undefined): string {
+  if (perSecond === null || perSecond === undefined) return "—";
+  if (perSecond === 0) return "0";
+  if (perSecond > 0 && perSecond < 0.05) return "<0.1";
+  return rate.format(perSecond);
+}
+
+/** A sampled value: two decimals, or three significant digits below 1 ("0.0012"). */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  return Math.abs(v) >= 1 || v === 0 ? decimal.format(v) : small.format(v);
 }

@@ -47,6 +47,7 @@ describe("jump search", () => {
   it("lists pages, then checks worst first, for an empty query", () => {
     expect(titles("")).toEqual([
       "Overview",
+      "Queues",
       "Credentials",
       "Settings",
       "Payments API",
@@ -54,7 +55,7 @@ describe("jump search", () => {
       "Website",
       "Auth",
     ]);
-    expect(titles("", 3)).toEqual(["Overview", "Credentials", "Settings"]);
+    expect(titles("", 3)).toEqual(["Overview", "Queues", "Credentials"]);
   });
 
   it("lists the admin's pages only for an admin", () => {
@@ -62,8 +63,8 @@ describe("jump search", () => {
       jumpTargets(overview(), admin)
         .filter((t) => t.kind === "page")
         .map((t) => t.title);
-    expect(pages(true)).toEqual(["Overview", "Credentials", "Settings"]);
-    expect(pages(false)).toEqual(["Overview"]);
+    expect(pages(true)).toEqual(["Overview", "Queues", "Credentials", "Settings"]);
+    expect(pages(false)).toEqual(["Overview", "Queues"]);
   });
 
   it("reuses targets of unchanged checks", () => {

@@ -5,7 +5,7 @@
 import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import type { Status } from "../bindings/Status";
-import { checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, SETTINGS_HREF } from "./route";
+import { checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
 import { STATUS_RANK } from "./status";
 
 export interface JumpTarget {
@@ -33,7 +33,11 @@ export function fold(text: string): string {
   return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
-const OVERVIEW_PAGE = page("overview", OVERVIEW_HREF, "Overview");
+/** Pages anyone can use. */
+const PAGES: readonly JumpTarget[] = [
+  page("overview", OVERVIEW_HREF, "Overview"),
+  page("queues", QUEUES_HREF, "Queues"),
+];
 /** Pages only an admin can use. */
 const ADMIN_PAGES: readonly JumpTarget[] = [
   page("credentials", CREDENTIALS_HREF, "Credentials"),
@@ -90,7 +94,7 @@ export function jumpTargets(overview: Overview | null, admin = true): JumpTarget
     for (const c of env.checks) checks.push(checkTarget(c, env.name, env.id));
   }
   checks.sort((a, b) => STATUS_RANK[b.status ?? "up"] - STATUS_RANK[a.status ?? "up"]);
-  return [OVERVIEW_PAGE, ...(admin ? ADMIN_PAGES : []), ...checks];
+  return [...PAGES, ...(admin ? ADMIN_PAGES : []), ...checks];
 }
 
 const isWordStart = (text: string, at: number) => at === 0 || /[^\p{L}\p{N}]/u.test(text[at - 1] ?? "");

@@ -126,6 +126,8 @@ describe("route", () => {
     expect(parseHash("#/")).toEqual({ view: "overview" });
     expect(parseHash("#/check/%E0%A4%A")).toEqual({ view: "overview" });
     expect(parseHash("#/settings")).toEqual({ view: "settings" });
+    expect(parseHash("#/queues")).toEqual({ view: "queues" });
+    expect(parseHash("#/queuesx")).toEqual({ view: "overview" });
     expect(parseHash("#/settingsx")).toEqual({ view: "overview" });
   });
 });

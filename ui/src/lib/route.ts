@@ -2,6 +2,7 @@ import { useSyncExternalStore } from "react";
 
 export type Route =
   | { view: "overview" }
+  | { view: "queues" }
   | { view: "check"; id: string }
   | { view: "settings" }
   | { view: "credentials" };
@@ -12,6 +13,7 @@ const isPage = (hash: string, page: string) =>
 export function parseHash(hash: string): Route {
   if (isPage(hash, SETTINGS_HREF)) return { view: "settings" };
   if (isPage(hash, CREDENTIALS_HREF)) return { view: "credentials" };
+  if (isPage(hash, QUEUES_HREF)) return { view: "queues" };
   const m = /^#\/check\/(.+)$/.exec(hash);
   if (m?.[1]) {
     try {
@@ -28,6 +30,7 @@ export function checkHref(id: string): string {
 }
 
 export const OVERVIEW_HREF = "#/";
+export const QUEUES_HREF = "#/queues";
 export const SETTINGS_HREF = "#/settings";
 export const CREDENTIALS_HREF = "#/credentials";
 
@@ -45,7 +48,10 @@ function subscribe(listener: () => void): () => void {
 
 const snapshot = () => window.location.hash;
 
-/** The view named by the URL hash (`#/`, `#/check/<id>`, `#/settings` or `#/credentials`). */
+/**
+ * The view named by the URL hash (`#/`, `#/queues`, `#/check/<id>`, `#/settings` or
+ * `#/credentials`).
+ */
 export function useRoute(): Route {
   return parseHash(useSyncExternalStore(subscribe, snapshot));
 }

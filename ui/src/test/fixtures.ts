@@ -3,8 +3,14 @@ import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { CheckView } from "../bindings/CheckView";
 import type { Event } from "../bindings/Event";
+import type { FigureHistory } from "../bindings/FigureHistory";
+import type { FigurePoint } from "../bindings/FigurePoint";
+import type { FigureWindow } from "../bindings/FigureWindow";
+import type { Movement } from "../bindings/Movement";
+import type { QueueList } from "../bindings/QueueList";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
+import type { Status } from "../bindings/Status";
 import { countStatuses, STATUS_RANK, worst } from "../lib/status";
 
 export const NOW = Date.parse("2025-06-01T12:00:00Z");
@@ -171,5 +177,152 @@ export function bigOverview(size: number): Overview {
     environments,
     uptime_24h: uptime,
     config: { path: "opsdeck.toml", error: null },
+  };
+}
+
+export interface QueueFixture {
+  status?: Status;
+  movement?: Movement;
+  depth?: number;
+  ready?: number;
+  unacked?: number;
+  consumers?: number;
+  publish?: number;
+  deliver?: number;
+  deadLetter?: boolean;
+  maxDepth?: number | null;
+  /** The check (broker) id and name. */
+  broker?: { id: string; name: string };
+  message?: string;
+  msAgo?: number;
+}
+
+const ERP_BROKER = { id: "erp-mq", name: "ERP broker" };
+
+/** The result of one queue, as a RabbitMQ check reports it: id `CHECK/QUEUE`, name `CHECK NAME: QUEUE`. */
+export function queueCheck(queue: string, f: QueueFixture = {}): CheckView {
+  const broker = f.broker ?? ERP_BROKER;
+  const depth = f.depth ?? 0;
+  const ready = f.ready ?? depth;
+  return check({
+    id: `${broker.id}/${queue}`,
+    name: `${broker.name}: ${queue}`,
+    type: "rabbitmq",
+    environment: "prod",
+    target: "http://mq.example.test:15672",
+    status: f.status ?? "up",
+    message: f.message ?? `${f.movement ?? "idle"}: ${depth} waiting`,
+    latency_ms: 12,
+    checked_at: iso(f.msAgo ?? 5_000),
+    details: {
+      queue: {
+        name: queue,
+        vhost: "/",
+        state: "running",
+        type: "classic",
+        depth,
+        ready,
+        unacked: f.unacked ?? depth - ready,
+        consumers: f.consumers ?? 1,
+        publish_rate: f.publish ?? 0,
+        deliver_rate: f.deliver ?? 0,
+        ack_rate: f.deliver ?? 0,
+        redeliver_rate: 0,
+        deliver_total: 100,
+        ack_total: 100,
+        redeliver_total: 0,
+        dead_letter: f.deadLetter ?? false,
+      },
+      movement: f.movement ?? "idle",
+      thresholds: {
+        max_depth: f.maxDepth === undefined ? 1000 : f.maxDepth,
+        stalled_after_s: 600,
+        min_consumers: 1,
+      },
+      waiting_since: depth > 0 ? iso(900_000) : null,
+      last_progress_at: iso(120_000),
+      broker: "http://mq.example.test:15672",
+    },
+  });
+}
+
+/** Two brokers' queues in no particular order, one of each movement and several statuses. */
+export function queueList(): QueueList {
+  const edi = { id: "edi-mq", name: "EDI broker" };
+  const queues = [
+    queueCheck("erp.audit", { movement: "idle", depth: 0 }),
+    queueCheck("erp.orders", {
+      movement: "moving",
+      depth: 120,
+      ready: 100,
+      unacked: 20,
+      consumers: 3,
+      publish: 12.5,
+      deliver: 12.25,
+    }),
+    queueCheck("erp.invoices", { status: "down", movement: "stalled", depth: 40, consumers: 1 }),
+    queueCheck("erp.orders.dlq", {
+      status: "degraded",
+      movement: "idle",
+      depth: 3,
+      deadLetter: true,
+      consumers: 0,
+    }),
+    queueCheck("edi.inbound", {
+      broker: edi,
+      status: "down",
+      movement: "no-consumers",
+      depth: 900,
+      consumers: 0,
+    }),
+    queueCheck("edi.outbound", { broker: edi, movement: "growing", depth: 50, publish: 3, deliver: 1 }),
+    queueCheck("erp.big", { movement: "moving", depth: 500, consumers: 2, publish: 40, deliver: 41 }),
+  ];
+  return { queues: queues.map((c, i) => ({ check: c, sparkline: [i, i + 2, i + 1] })) };
+}
+
+/** `size` queues on a few brokers, a few of them in trouble, each with a full sparkline. */
+export function bigQueueList(size: number): QueueList {
+  const queues: QueueList["queues"] = [];
+  for (let i = 0; i < size; i++) {
+    const broker = { id: `mq-${i % 5}`, name: `Broker ${i % 5}` };
+    const trouble = i % 53 === 0 ? "stalled" : i % 29 === 0 ? "growing" : null;
+    const c = queueCheck(`svc.queue-${i}`, {
+      broker,
+      status: trouble === "stalled" ? "down" : "up",
+      movement: trouble ?? (i % 3 === 0 ? "idle" : "moving"),
+      depth: (i * 37) % 1000,
+      publish: i % 10,
+      deliver: i % 10,
+    });
+    const sparkline = Array.from({ length: 60 }, (_, k) => ((i + k) * 13) % 97);
+    queues.push({ check: c, sparkline });
+  }
+  return { queues };
+}
+
+/** A figures answer: `values` one per minute up to now, raw results. */
+export function figures(
+  id: string,
+  window: FigureWindow,
+  values: readonly number[],
+  more: Partial<FigurePoint> = {},
+): FigureHistory {
+  return {
+    id,
+    window,
+    bucket_seconds: 0,
+    points: values.map((value, i) => ({
+      t: iso((values.length - i) * 60_000),
+      value,
+      value_max: null,
+      ready: null,
+      unacked: null,
+      consumers: null,
+      in_rate: null,
+      out_rate: null,
+      ack_rate: null,
+      ...more,
+    })),
   };
 }

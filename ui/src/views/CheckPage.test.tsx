@@ -1,10 +1,12 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { History } from "../bindings/History";
 import type { Request } from "../bindings/Request";
 import { BackendError } from "../backend";
-import { check, detail, FakeBackend, NOW, overview } from "../test/fixtures";
+import type { CheckView } from "../bindings/CheckView";
+import type { FigureWindow } from "../bindings/FigureWindow";
+import { check, detail, FakeBackend, figures, NOW, overview, queueCheck } from "../test/fixtures";
 
 const payments = check({
   id: "payments-api",
@@ -218,5 +220,238 @@ describe("A check whose credential cannot be read", () => {
     expect(within(row).getByText("credential missing")).toBeTruthy();
     const website = screen.getByRole("link", { name: "Website" }).closest("li")!;
     expect(within(website).queryByText(/credential/)).toBeNull();
+  });
+});
+
+/** A backend for the page of `c`, whose figures are `values` (one a minute) in every window. */
+function pageOf(c: CheckView, values: number[], more: Parameters<typeof figures>[3] = {}) {
+  window.location.hash = `#/check/${encodeURIComponent(c.id)}`;
+  return new FakeBackend({
+    overview: () => overview(),
+    check_detail: () => detail(c),
+    figures: (req: Request) => {
+      const w: FigureWindow = req.method === "figures" ? req.params.window : "6h";
+      return figures(c.id, w, values, more);
+    },
+  });
+}
+
+describe("A queue's page", () => {
+  const orders = queueCheck("erp.orders", {
+    movement: "moving",
+    depth: 120,
+    ready: 100,
+    unacked: 20,
+    consumers: 3,
+    publish: 12.5,
+    deliver: 12.25,
+  });
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sums up the queue: movement, depth, consumers, rates, waiting, thresholds, broker", async () => {
+    render(<App backend={pageOf(orders, [100, 400, 900], { in_rate: 2, out_rate: 1, ack_rate: 1 })} />);
+
+    const section = (await screen.findByRole("heading", { name: "Queue" })).parentElement!;
+    expect(within(section).getByText("Moving")).toBeTruthy();
+    expect(within(section).getByText("Messages are being delivered.")).toBeTruthy();
+    expect(within(section).getByText("120 messages (100 ready, 20 unacknowledged)")).toBeTruthy();
+    expect(section.textContent).toContain("in 12.5, out 12.3, acknowledged 12.3");
+    expect(section.textContent).toContain("for 15 min");
+    expect(section.textContent).toContain("2 min ago");
+    expect(section.textContent).toContain("at most 1,000 messages; stalled after 10 min; at least 1 consumer");
+    expect(section.textContent).toContain("http://mq.example.test:15672, vhost /");
+  });
+
+  it("charts depth against max_depth, and the rates", async () => {
+    const backend = pageOf(orders, [100, 400, 900], { in_rate: 2, out_rate: 1, ack_rate: 1 });
+    render(<App backend={backend} />);
+
+    const depth = await screen.findByRole("img", { name: /^Messages in the queue, last 6 hours/ });
+    expect(depth.getAttribute("aria-label")).toContain("Depth from 100 to 900");
+    expect(depth.getAttribute("aria-label")).toContain("Lines: max depth 1,000.");
+    const threshold = depth.querySelector("line.chart-threshold-limit");
+    expect(threshold).toBeTruthy();
+    // One path per series, never an element per point.
+    expect(depth.querySelectorAll("path")).toHaveLength(1);
+    const figure = depth.closest("figure")!;
+    expect(within(figure).getAllByText("max depth 1,000").length).toBeGreaterThan(0);
+
+    const rates = screen.getByRole("img", { name: /^Messages per second/ });
+    expect(rates.getAttribute("aria-label")).toContain("In (published) 2.0/s");
+    expect(rates.querySelectorAll("path")).toHaveLength(3);
+    expect(backend.calls).toContainEqual({
+      method: "figures",
+      params: { id: "erp-mq/erp.orders", window: "6h" },
+    });
+  });
+
+  it("loads the figures of the window picked", async () => {
+    const backend = pageOf(orders, [1, 2]);
+    render(<App backend={backend} />);
+    await screen.findByRole("img", { name: /last 6 hours/ });
+
+    const week = screen.getByRole("button", { name: "Show depth and rates for the last 7 days" });
+    fireEvent.click(week);
+
+    expect(week.getAttribute("aria-pressed")).toBe("true");
+    expect(backend.calls).toContainEqual({
+      method: "figures",
+      params: { id: "erp-mq/erp.orders", window: "7d" },
+    });
+    // One minute apart, the points are in the last few minutes of the week.
+    await screen.findByRole("img", { name: /^Messages in the queue, last 7 days/ });
+  });
+
+  it("fetches the figures again when a new result arrives", async () => {
+    const backend = pageOf(orders, [1, 2]);
+    render(<App backend={backend} />);
+    await screen.findByRole("img", { name: /last 6 hours/ });
+    expect(backend.count("figures")).toBe(1);
+
+    act(() =>
+      backend.emit({
+        kind: "result",
+        check: { ...orders, checked_at: new Date(NOW + 30_000).toISOString() },
+      }),
+    );
+    await waitFor(() => expect(backend.count("figures")).toBe(2));
+  });
+});
+
+describe("A heartbeat file's page", () => {
+  const beat = (details: Record<string, unknown>, status: CheckView["status"] = "up") =>
+    check({
+      id: "ap-automation",
+      name: "AP Automation heartbeat",
+      type: "heartbeat-file",
+      target: "\\\\fileserver\\logs\\heartbeat.txt",
+      status,
+      details: { path: "\\\\fileserver\\logs\\heartbeat.txt", source: "mtime", max_age_s: 900, ...details },
+    });
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("says how long ago the last beat was, and charts its age against the limits", async () => {
+    const fresh = beat({
+      state: "fresh",
+      last_beat: new Date(NOW - 300_000).toISOString(),
+      age_s: 300,
+      warn_age_s: 600,
+    });
+    render(<App backend={pageOf(fresh, [60, 300, 120])} />);
+
+    const section = (await screen.findByRole("heading", { name: "Heartbeat" })).parentElement!;
+    expect(within(section).getByText("Last beat 5 min ago")).toBeTruthy();
+    expect(section.textContent).toContain("Fresh: the last beat is recent enough.");
+    expect(section.textContent).toContain("15 min (late after 10 min)");
+    expect(section.textContent).toContain("the file's modification time");
+
+    const chart = await screen.findByRole("img", { name: /^Age of the last beat/ });
+    expect(chart.getAttribute("aria-label")).toContain("Lines: warning age 10 min; max age 15 min.");
+    expect(chart.querySelector("line.chart-threshold-warn")).toBeTruthy();
+    expect(chart.querySelector("line.chart-threshold-limit")).toBeTruthy();
+  });
+
+  it.each([
+    ["missing", "Missing: the file does not exist."],
+    ["unreadable", "Unreadable: the file is there but cannot be read"],
+    ["unparsable", "Unparsable: the file holds no time opsdeck can read"],
+    ["future", "In the future: the last beat is later than this machine's clock"],
+    ["stale", "Stale: the last beat is older than the maximum age"],
+  ])("explains the %s state in words", async (state, words) => {
+    render(<App backend={pageOf(beat({ state }, "down"), [])} />);
+    const section = (await screen.findByRole("heading", { name: "Heartbeat" })).parentElement!;
+    expect(section.textContent).toContain(words);
+  });
+});
+
+describe("A push check's page", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("shows the last push, its message and the expected period", async () => {
+    const job = check({
+      id: "nightly-import",
+      name: "Nightly import",
+      type: "push",
+      target: null,
+      details: {
+        state: "on-time",
+        period_s: 86_400,
+        grace_s: 1800,
+        last_push_at: new Date(NOW - 7_200_000).toISOString(),
+        age_s: 7200,
+        pushed_status: "degraded",
+        pushed_message: "imported 120 of 121 files",
+      },
+    });
+    const backend = pageOf(job, []);
+    render(<App backend={backend} />);
+
+    const section = (await screen.findByRole("heading", { name: "Push" })).parentElement!;
+    expect(section.textContent).toContain("On time");
+    expect(within(section).getByText("Last push 2 h ago")).toBeTruthy();
+    expect(within(section).getByText("imported 120 of 121 files")).toBeTruthy();
+    expect(within(section).getByText("Degraded")).toBeTruthy();
+    expect(section.textContent).toContain("every 24 h, with 30 min of grace");
+    // Pushes have no figures to chart.
+    expect(backend.count("figures")).toBe(0);
+  });
+});
+
+describe("A Prometheus result's page", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("shows value, labels, query and thresholds, and charts the value with its threshold lines", async () => {
+    const lag = check({
+      id: "replication-lag/db1",
+      name: "Replication lag: db1",
+      type: "prometheus",
+      status: "degraded",
+      details: {
+        value: 42.5,
+        labels: { instance: "db1:9187", job: "postgres" },
+        sampled_at: new Date(NOW - 10_000).toISOString(),
+        query: "pg_replication_lag_seconds",
+        thresholds: { degraded_above: 30, down_above: 120, degraded_below: null, down_below: null },
+        warnings: [],
+      },
+    });
+    render(<App backend={pageOf(lag, [10, 42.5, 35])} />);
+
+    const section = (await screen.findByRole("heading", { name: "Sample" })).parentElement!;
+    expect(within(section).getByText("42.5")).toBeTruthy();
+    expect(within(section).getByText('instance="db1:9187"')).toBeTruthy();
+    expect(within(section).getByText("pg_replication_lag_seconds")).toBeTruthy();
+    expect(section.textContent).toContain("down above 120; degraded above 30");
+
+    const chart = await screen.findByRole("img", { name: /^Sampled value/ });
+    expect(chart.getAttribute("aria-label")).toContain("Value from 10 to 42.5");
+    expect(chart.getAttribute("aria-label")).toContain("down above 120; degraded above 30");
+    expect(chart.querySelectorAll("line.chart-threshold")).toHaveLength(2);
   });
 });

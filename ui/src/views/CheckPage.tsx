@@ -6,10 +6,22 @@ import type { CheckView } from "../bindings/CheckView";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import { Ago } from "../components/Ago";
+import { CheckFigures, figureKind } from "../components/CheckFigures";
 import { SetCredentialDialog } from "../components/credentials/SetCredentialDialog";
 import { LatencyChart } from "../components/LatencyChart";
+import { HeartbeatFacts, PrometheusFacts, PushFacts, QueueFacts } from "../components/ResultFacts";
 import { StatusBadge } from "../components/StatusBadge";
-import { readCredential, readEntries, readTls, readWarnings, type CredentialIssue } from "../lib/details";
+import {
+  readCredential,
+  readEntries,
+  readHeartbeat,
+  readPrometheus,
+  readPush,
+  readQueue,
+  readTls,
+  readWarnings,
+  type CredentialIssue,
+} from "../lib/details";
 import { formatDateTime, formatLatency, formatSpan, formatUptime, parseTime } from "../lib/format";
 import { canAdminister, canRunChecks, useCaller } from "../lib/roles";
 import { CREDENTIALS_HREF, OVERVIEW_HREF } from "../lib/route";
@@ -38,9 +50,19 @@ export interface CheckPageProps {
   id: string;
   /** The check as the overview has it, shown until the detail arrives. */
   known: CheckView | null;
+  /** Where "back" leads: the list the check was opened from. */
+  back?: BackTarget;
 }
 
-export function CheckPage({ backend, id, known }: CheckPageProps) {
+export interface BackTarget {
+  href: string;
+  /** e.g. "All checks" */
+  label: string;
+}
+
+const ALL_CHECKS: BackTarget = { href: OVERVIEW_HREF, label: "All checks" };
+
+export function CheckPage({ backend, id, known, back = ALL_CHECKS }: CheckPageProps) {
   const client = useMemo(() => api(backend), [backend]);
   const [detail, setDetail] = useState<Loaded<CheckDetail> | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
@@ -125,7 +147,7 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
   if (detail === null && error !== null) {
     return (
       <main className="page">
-        <BackLink />
+        <BackLink to={back} />
         <h1 tabIndex={-1}>{title}</h1>
         <div className="banner banner-error" role="alert">
           <p>
@@ -184,10 +206,11 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
   const entries = readEntries(details);
   const tls = readTls(details);
   const warnings = readWarnings(details);
+  const figures = check ? figureKind(check) : null;
 
   return (
     <main className="page detail">
-      <BackLink />
+      <BackLink to={back} />
       <header className="detail-head">
         <h1 tabIndex={-1}>{title}</h1>
         {check && <StatusBadge status={check.status} className="status-large" />}
@@ -316,6 +339,10 @@ export function CheckPage({ backend, id, known }: CheckPageProps) {
           </ul>
         </section>
       )}
+
+      {check && <TypeFacts check={check} />}
+
+      {check && figures && <CheckFigures client={client} check={check} kind={figures} />}
 
       {detail && (
         <section aria-labelledby="uptime-h">
@@ -495,10 +522,35 @@ function CredentialCallout({ issue, message, admin, onSet }: CredentialCalloutPr
   );
 }
 
-function BackLink() {
+/** The summary of what this type of check measured, when its details say. */
+function TypeFacts({ check }: { check: CheckView }) {
+  const d = check.details;
+  switch (check.type) {
+    case "rabbitmq": {
+      const queue = readQueue(d);
+      return queue && <QueueFacts queue={queue} />;
+    }
+    case "heartbeat-file": {
+      const beat = readHeartbeat(d);
+      return beat && <HeartbeatFacts beat={beat} />;
+    }
+    case "push": {
+      const push = readPush(d);
+      return push && <PushFacts push={push} />;
+    }
+    case "prometheus": {
+      const sample = readPrometheus(d);
+      return sample && <PrometheusFacts sample={sample} />;
+    }
+    default:
+      return null;
+  }
+}
+
+function BackLink({ to }: { to: BackTarget }) {
   return (
-    <a className="back" href={OVERVIEW_HREF}>
-      ← All checks
+    <a className="back" href={to.href}>
+      ← {to.label}
     </a>
   );
 }
