@@ -104,6 +104,23 @@ describe("Settings", () => {
     expect(backend.count("estate")).toBe(1);
   });
 
+  it("offers only removal for check types the forms do not cover, and says where to edit them", async () => {
+    const broker = checkForm({
+      id: "erp-mq",
+      name: "ERP broker",
+      type: "rabbitmq",
+      environment: "prod",
+      url: "http://mq.example.test:15672",
+      other_keys: ["url", "vhost", "queues", "username", "password"],
+    });
+    const backend = backendWith({ estate: () => estateFile({ checks: [broker] }) });
+    render(<SettingsPage backend={backend} />);
+    await screen.findByRole("button", { name: "Remove check ERP broker" });
+    expect(screen.queryByRole("button", { name: "Edit check ERP broker" })).toBeNull();
+    const note = within(checksSection()).getByText((_, el) => el?.textContent === "A rabbitmq check: edit it in the configuration file.");
+    expect(note).toBeTruthy();
+  });
+
   it("filters the checks", async () => {
     render(<SettingsPage backend={backendWith()} />);
     const filter = await screen.findByRole("searchbox", { name: "Filter checks" });

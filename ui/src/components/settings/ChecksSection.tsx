@@ -113,9 +113,15 @@ export function ChecksSection({ estate, client, edits }: ChecksSectionProps) {
                         {c.name && c.name !== c.id && <span className="muted settings-id">{c.id}</span>}
                         {!c.enabled && <span className="settings-badge">Disabled</span>}
                         <span className="settings-item-detail wrap">
-                          {c.method && c.method !== "GET" ? `${c.method} ` : ""}
+                          {c.type === "http" && c.method && c.method !== "GET" ? `${c.method} ` : ""}
                           {c.url || "—"}
                         </span>
+                        {c.type !== "http" && (
+                          // The forms cover HTTP checks; the other types have keys of their own.
+                          <span className="muted settings-item-detail">
+                            A <code>{c.type}</code> check: edit it in the configuration file.
+                          </span>
+                        )}
                       </div>
                       {editable && (
                         <ItemActions
@@ -125,6 +131,7 @@ export function ChecksSection({ estate, client, edits }: ChecksSectionProps) {
                           list={list}
                           edits={edits}
                           onRemove={() => remove(c)}
+                          editable={c.type === "http"}
                         />
                       )}
                     </li>

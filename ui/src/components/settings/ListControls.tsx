@@ -44,10 +44,12 @@ export interface ItemActionsProps {
   list: ListEditing;
   edits: EstateEdits;
   onRemove: () => Promise<BackendError | null>;
+  /** Whether the item has a form here; without one only "Remove" is offered. */
+  editable?: boolean;
 }
 
 /** An item's Edit and Remove buttons, or in their place the question whether to remove it. */
-export function ItemActions({ id, kind, label, note, list, edits, onRemove }: ItemActionsProps) {
+export function ItemActions({ id, kind, label, note, list, edits, onRemove, editable = true }: ItemActionsProps) {
   if (list.confirming === id) {
     return (
       <ConfirmRemove
@@ -62,9 +64,11 @@ export function ItemActions({ id, kind, label, note, list, edits, onRemove }: It
   // The visible "Edit" alone would mean the same for every item; the hidden rest names it.
   return (
     <div className="settings-item-actions">
-      <button type="button" data-action="edit" data-item={id} onClick={() => list.startEditing(id)}>
-        Edit <span className="sr-only">{kind} {label}</span>
-      </button>
+      {editable && (
+        <button type="button" data-action="edit" data-item={id} onClick={() => list.startEditing(id)}>
+          Edit <span className="sr-only">{kind} {label}</span>
+        </button>
+      )}
       <button type="button" data-action="remove" data-item={id} onClick={() => list.startConfirming(id)}>
         Remove <span className="sr-only">{kind} {label}</span>
       </button>
