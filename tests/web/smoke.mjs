@@ -1,6 +1,6 @@
 // The web UI end to end in headless Chromium against a real `opsdeck demo` server: the
 // overview (list and grid, counts, search, only problems), the Ctrl+K palette, a check's
-// detail page and "Check now", a status change reaching an open page live, the phone layout,
+// detail page and "Check now", the Queues page and a queue's charts, a status change reaching an open page live, the phone layout,
 // the dark theme, Settings (read-only on the demo; a real edit against `opsdeck serve` on a
 // temporary file), signing in, tokens and phone pairing, the Credentials page with the real
 // keychain, the PWA manifest and service worker, and the page riding out a server restart. Screenshots of the real UI go to docs/screenshots/.
@@ -20,6 +20,7 @@ import { detailTests, paletteTests } from "./suite/detail.mjs";
 import { darkTests, liveTests, phoneTests } from "./suite/live.mjs";
 import { overviewTests } from "./suite/overview.mjs";
 import { pwaTests } from "./suite/pwa.mjs";
+import { queueTests } from "./suite/queues.mjs";
 import { settingsTests } from "./suite/settings.mjs";
 import { unreachableTests } from "./suite/unreachable.mjs";
 import {
@@ -56,6 +57,7 @@ try {
   await overviewTests(ctx);
   await paletteTests(ctx);
   await detailTests(ctx);
+  await queueTests(ctx);
   await liveTests(ctx);
   await phoneTests(ctx);
   await darkTests(ctx);
