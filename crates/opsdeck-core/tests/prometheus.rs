@@ -4,6 +4,9 @@
 //! were skipped, unless `OPSDECK_TEST_REQUIRE_SERVICES` is set, as in CI.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/services.rs"]
+mod services;
+
 use std::sync::Arc;
 
 use opsdeck_core::config::{Check, Config, Settings};
@@ -12,17 +15,7 @@ use opsdeck_core::secret::ExplicitSecrets;
 use opsdeck_core::status::Status;
 
 fn prometheus() -> Option<String> {
-    match std::env::var("OPSDECK_TEST_PROMETHEUS") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("OPSDECK_TEST_REQUIRE_SERVICES").is_none(),
-                "OPSDECK_TEST_PROMETHEUS is not set; run scripts/services start DIR and source DIR/env"
-            );
-            eprintln!("SKIPPED: no Prometheus (set OPSDECK_TEST_PROMETHEUS, see scripts/services)");
-            None
-        }
-    }
+    services::service("OPSDECK_TEST_PROMETHEUS", "Prometheus")
 }
 
 fn check(base: &str, extra: &str) -> Check {

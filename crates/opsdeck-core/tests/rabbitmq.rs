@@ -4,6 +4,9 @@
 //! they were skipped, unless `OPSDECK_TEST_REQUIRE_SERVICES` is set, as in CI.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/services.rs"]
+mod services;
+
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -23,17 +26,7 @@ const PASS: &str = "opsdeck-test-pass";
 static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 fn broker() -> Option<String> {
-    match std::env::var("OPSDECK_TEST_RABBITMQ") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("OPSDECK_TEST_REQUIRE_SERVICES").is_none(),
-                "OPSDECK_TEST_RABBITMQ is not set; run scripts/services start DIR and source DIR/env"
-            );
-            eprintln!("SKIPPED: no RabbitMQ (set OPSDECK_TEST_RABBITMQ, see scripts/services)");
-            None
-        }
-    }
+    services::service("OPSDECK_TEST_RABBITMQ", "RabbitMQ")
 }
 
 /// A management API client for arranging the broker.

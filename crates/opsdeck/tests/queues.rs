@@ -4,6 +4,9 @@
 //! sparklines, figures for the charts, and a deleted queue leaving the console.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../opsdeck-core/tests/support/services.rs"]
+mod services;
+
 mod support;
 
 use std::time::{Duration, Instant};
@@ -12,17 +15,7 @@ use serde_json::{json, Value};
 use support::*;
 
 fn broker() -> Option<String> {
-    match std::env::var("OPSDECK_TEST_RABBITMQ") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("OPSDECK_TEST_REQUIRE_SERVICES").is_none(),
-                "OPSDECK_TEST_RABBITMQ is not set; run scripts/services start DIR and source DIR/env"
-            );
-            eprintln!("SKIPPED: no RabbitMQ (set OPSDECK_TEST_RABBITMQ, see scripts/services)");
-            None
-        }
-    }
+    services::service("OPSDECK_TEST_RABBITMQ", "RabbitMQ")
 }
 
 async fn management(base: &str, method: reqwest::Method, path: &str, body: Value) {
