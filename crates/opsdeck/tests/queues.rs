@@ -137,6 +137,18 @@ async fn queues_in_the_console() {
     // Nobody consumes, which this check allows (`min_consumers = 0`) until `stalled_after`.
     assert_eq!(detail["check"]["details"]["movement"], "no-consumers");
     assert_eq!(detail["check"]["last_status"], "up");
+    // "Check now" on one queue answers for that queue.
+    let run: Value = client(&base)
+        .post(format!("{base}/api/checks/{encoded}/run"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let run = run.as_array().unwrap();
+    assert_eq!(run.len(), 1, "{run:#?}");
+    assert_eq!(run[0]["id"], a.as_str());
     let figures = get(&base, &format!("/api/checks/{encoded}/figures?window=1h")).await;
     assert_eq!(figures["bucket_seconds"], 0);
     assert!(
