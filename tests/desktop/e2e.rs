@@ -135,7 +135,22 @@ async fn the_desktop_app_shows_the_engine_and_navigates() {
     start_with_os.click().await.unwrap();
     let text = eventually_file(&entry, true).await;
     assert!(text.contains("--minimized"), "{text}");
+    // As a person would: turn it off once the page has said it is on.
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//*[@role='status' and contains(., 'opsdeck will start when you sign in.')]",
+        ))
+        .await
+        .expect("the page says the setting was saved");
     start_with_os.click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//*[@role='status' and contains(., 'opsdeck will not start when you sign in.')]",
+        ))
+        .await
+        .expect("the page says the setting was turned off");
     eventually_file(&entry, false).await;
 
     // A second start of the app hands over to this one and leaves.
