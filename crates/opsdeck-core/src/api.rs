@@ -8,10 +8,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod alerts;
 mod credentials;
 mod queues;
 mod tokens;
 
+pub use alerts::{ChannelView, Timeline};
 pub use credentials::{CredentialState, CredentialView, Credentials};
 pub use queues::{FigureHistory, FigureWindow, QueueList, QueueRow, SPARK_POINTS};
 pub use tokens::CreatedToken;
@@ -108,6 +110,38 @@ pub enum Request {
     RevokeToken {
         name: String,
     },
+    /// Open alerts, snoozes and the delivery log.
+    Alerts,
+    /// What happened to alerts, newest first: of one result (or a check with all its
+    /// things), or of the whole estate.
+    Timeline {
+        id: Option<String>,
+        /// RFC 3339: only entries before this (the `before` of the previous page).
+        before: Option<String>,
+        limit: Option<u32>,
+    },
+    /// Stop reminders of a failing result until it recovers.
+    Acknowledge {
+        id: String,
+        note: Option<String>,
+    },
+    /// Hold back a result's (or a check's) alerts for some minutes; `minutes` null ends it.
+    Snooze {
+        id: String,
+        minutes: Option<u32>,
+        note: Option<String>,
+    },
+    /// A note on a result's timeline.
+    AddNote {
+        id: String,
+        text: String,
+    },
+    /// The notification channels (never a credential).
+    Channels,
+    /// Send a test notification through a channel now.
+    TestChannel {
+        id: String,
+    },
 }
 
 impl Request {
@@ -122,10 +156,17 @@ impl Request {
             | Request::Transitions { .. }
             | Request::Stats
             | Request::About
-            | Request::Session => Role::Viewer,
-            Request::CheckNow { .. } | Request::CheckAll | Request::TestCredential { .. } => {
-                Role::Operator
-            }
+            | Request::Session
+            | Request::Alerts
+            | Request::Timeline { .. }
+            | Request::Channels => Role::Viewer,
+            Request::CheckNow { .. }
+            | Request::CheckAll
+            | Request::TestCredential { .. }
+            | Request::Acknowledge { .. }
+            | Request::Snooze { .. }
+            | Request::AddNote { .. }
+            | Request::TestChannel { .. } => Role::Operator,
             Request::Estate
             | Request::CreateEstate
             | Request::SaveCheck { .. }
@@ -446,6 +487,20 @@ impl Api {
             Request::CreateToken { name, role } => json(self.create_token(name, role).await?),
             Request::RevokeToken { name } => json(self.revoke_token(name).await?),
             Request::Overview => json(self.overview().await?),
+            Request::Alerts => json(self.alerts().await?),
+            Request::Timeline { id, before, limit } => json(
+                self.timeline(id.as_deref(), before.as_deref(), limit)
+                    .await?,
+            ),
+            Request::Acknowledge { id, note } => {
+                json(self.acknowledge(caller, &id, note.as_deref()).await?)
+            }
+            Request::Snooze { id, minutes, note } => {
+                json(self.snooze(caller, &id, minutes, note.as_deref()).await?)
+            }
+            Request::AddNote { id, text } => json(self.add_note(caller, &id, &text).await?),
+            Request::Channels => json(self.channels()),
+            Request::TestChannel { id } => json(self.test_channel(caller, &id).await?),
             Request::CheckDetail { id } => json(self.check_detail(&id).await?),
             Request::History { id, window } => json(self.history(&id, window).await?),
             Request::Transitions { id, limit } => {

@@ -4,6 +4,7 @@
 //! file in one go, for two reasons: each `[[check]]` is deserialized by its `type`, and every
 //! error (serde's or ours) can then name the exact line and key instead of the enclosing table.
 
+mod alerting;
 mod heartbeat;
 mod locate;
 mod prometheus;
@@ -21,6 +22,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
+pub use alerting::{
+    civil_start, mailbox, weekday, zone, AlertOn, AlertSettings, Channel, ChannelCommon,
+    ChannelSpec, DesktopChannel, EmailChannel, Maintenance, Repeat, Route, Selector, Severity,
+    SmtpSecurity, WebhookChannel, WebhookUrl,
+};
 pub use heartbeat::{BeatSource, HeartbeatFileSpec, PushSpec};
 pub use locate::Position;
 pub use prometheus::PrometheusSpec;
@@ -44,6 +50,18 @@ pub struct Config {
     /// How `opsdeck serve` lets people in.
     #[serde(default)]
     pub server: ServerSettings,
+    /// Defaults for alerts.
+    #[serde(default)]
+    pub alerting: AlertSettings,
+    /// Where notifications go: e-mail, Teams, Slack, webhooks, the desktop.
+    #[serde(default)]
+    pub channel: Vec<Channel>,
+    /// Which results alert which channels; without any, every alert goes to every channel.
+    #[serde(default)]
+    pub route: Vec<Route>,
+    /// Times when the alerts of some results are held back.
+    #[serde(default)]
+    pub maintenance: Vec<Maintenance>,
 }
 
 /// `[server]`: access rules of `opsdeck serve`.
@@ -106,6 +124,8 @@ pub struct Environment {
     /// Sort position in the overview among environments of equal status (lower first);
     /// without it an environment counts as 0, and ties keep file order.
     pub order: Option<i64>,
+    /// How loudly the alerts of its checks are raised; default: `alerting.severity`.
+    pub severity: Option<Severity>,
 }
 
 /// One check (`[[check]]`): fields every type shares, plus the type's own.
@@ -141,6 +161,12 @@ pub struct CheckCommon {
     pub successes_to_up: Option<u32>,
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// Checks this one needs (a gateway, a database): while one of them is failing, this
+    /// check's alerts are held back as "suppressed by" it.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// How loudly this check's alerts are raised; default: its environment's.
+    pub severity: Option<Severity>,
 }
 
 fn default_interval() -> Duration {
@@ -363,6 +389,20 @@ impl Config {
         out
     }
 
+    /// Every keychain entry notification channels read, with the channels that use it.
+    pub fn channel_secret_refs(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for channel in &self.channel {
+            for r in channel.secret_refs() {
+                let users = out.entry(r.secret.clone()).or_default();
+                if !users.iter().any(|u| u == channel.id()) {
+                    users.push(channel.id().to_string());
+                }
+            }
+        }
+        out
+    }
+
     pub fn environment(&self, id: &str) -> Option<&Environment> {
         self.environment.iter().find(|e| e.id == id)
     }
@@ -417,6 +457,11 @@ impl Config {
                 CheckSpec::Prometheus(p) => p.ca_file.iter_mut().for_each(resolve),
                 CheckSpec::HeartbeatFile(f) => resolve(&mut f.path),
                 CheckSpec::Push(_) => {}
+            }
+        }
+        for channel in &mut self.channel {
+            if let ChannelSpec::Email(e) = &mut channel.spec {
+                e.ca_file.iter_mut().for_each(resolve);
             }
         }
     }
@@ -503,6 +548,11 @@ fn heartbeat_file_fields() -> &'static [String] {
 fn push_fields() -> &'static [String] {
     static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
     FIELDS.get_or_init(schema_fields::<PushSpec>)
+}
+
+fn channel_common_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<ChannelCommon>)
 }
 
 fn prometheus_fields() -> &'static [String] {
@@ -627,7 +677,16 @@ impl<'a> Loader<'a> {
             }
         };
         let mut config = Config::default();
-        const TOP: &[&str] = &["settings", "environment", "check", "server"];
+        const TOP: &[&str] = &[
+            "settings",
+            "server",
+            "environment",
+            "check",
+            "alerting",
+            "channel",
+            "route",
+            "maintenance",
+        ];
         for (key, value) in root.get_ref().iter() {
             let key_name: &str = key.get_ref();
             match key_name {
@@ -657,6 +716,34 @@ impl<'a> Loader<'a> {
                         }
                     }
                 }
+                "alerting" => {
+                    if let Some(a) = self.typed::<AlertSettings>("alerting".into(), value) {
+                        config.alerting = a;
+                    }
+                }
+                "channel" => {
+                    for (i, item) in self.array_of_tables("channel", value) {
+                        if let Some(channel) = self.channel(i, &item) {
+                            config.channel.push(channel);
+                        }
+                    }
+                }
+                "route" => {
+                    for (i, item) in self.array_of_tables("route", value) {
+                        if let Some(r) = self.typed::<Route>(format!("route[{i}]"), &item) {
+                            config.route.push(r);
+                        }
+                    }
+                }
+                "maintenance" => {
+                    for (i, item) in self.array_of_tables("maintenance", value) {
+                        if let Some(m) =
+                            self.typed::<Maintenance>(format!("maintenance[{i}]"), &item)
+                        {
+                            config.maintenance.push(m);
+                        }
+                    }
+                }
                 other => {
                     let hint = did_you_mean(other, TOP.iter().copied())
                         .map(|b| format!("; did you mean `{b}`?"))
@@ -665,7 +752,8 @@ impl<'a> Loader<'a> {
                         Some(key.span()),
                         Some(other.to_string()),
                         format!(
-                            "unknown top-level key `{other}`; expected one of `settings`, `server`, `environment`, `check`{hint}"
+                            "unknown top-level key `{other}`; expected one of `{}`{hint}",
+                            TOP.join("`, `")
                         ),
                     );
                 }
@@ -791,6 +879,104 @@ impl<'a> Loader<'a> {
             .map(String::as_str)
             .chain(["type"])
             .collect();
+        self.unknown_keys(
+            &key,
+            table,
+            &known,
+            &format!("a check of type `{type_name}`"),
+        );
+        Some(Check {
+            common: common?,
+            spec: spec?,
+        })
+    }
+
+    /// A `[[channel]]`: the shared keys, then the keys of its `type`.
+    fn channel(&mut self, index: usize, item: &Spanned<DeValue<'a>>) -> Option<Channel> {
+        let key = format!("channel[{index}]");
+        let Some(table) = item.get_ref().as_table() else {
+            self.problem(Some(item.span()), Some(key), "expected a table".into());
+            return None;
+        };
+        let common = self.typed::<ChannelCommon>(key.clone(), item);
+        let Some(type_value) = table.get("type") else {
+            self.problem(
+                Some(item.span()),
+                Some(key),
+                format!(
+                    "missing key `type`; one of: {}",
+                    ChannelSpec::TYPES.join(", ")
+                ),
+            );
+            return None;
+        };
+        let type_name = type_value
+            .get_ref()
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let common_keys = channel_common_fields();
+        let (spec, spec_fields) = match type_name.as_str() {
+            "email" => (
+                self.typed_lenient::<EmailChannel>(&key, item, common_keys)
+                    .map(ChannelSpec::Email),
+                schema_fields::<EmailChannel>(),
+            ),
+            "teams" => (
+                self.typed_lenient::<WebhookUrl>(&key, item, common_keys)
+                    .map(ChannelSpec::Teams),
+                schema_fields::<WebhookUrl>(),
+            ),
+            "slack" => (
+                self.typed_lenient::<WebhookUrl>(&key, item, common_keys)
+                    .map(ChannelSpec::Slack),
+                schema_fields::<WebhookUrl>(),
+            ),
+            "webhook" => (
+                self.typed_lenient::<WebhookChannel>(&key, item, common_keys)
+                    .map(ChannelSpec::Webhook),
+                schema_fields::<WebhookChannel>(),
+            ),
+            "desktop" => (
+                self.typed_lenient::<DesktopChannel>(&key, item, common_keys)
+                    .map(ChannelSpec::Desktop),
+                Vec::new(),
+            ),
+            other => {
+                let hint = did_you_mean(other, ChannelSpec::TYPES.iter().copied())
+                    .map(|b| format!("; did you mean `{b}`?"))
+                    .unwrap_or_default();
+                self.problem(
+                    Some(type_value.span()),
+                    Some(format!("{key}.type")),
+                    format!(
+                        "unknown channel type `{other}`; supported: {}{hint}",
+                        ChannelSpec::TYPES.join(", ")
+                    ),
+                );
+                return None;
+            }
+        };
+        let known: Vec<&str> = common_keys
+            .iter()
+            .chain(spec_fields.iter())
+            .map(String::as_str)
+            .chain(["type"])
+            .collect();
+        self.unknown_keys(
+            &key,
+            table,
+            &known,
+            &format!("a channel of type `{type_name}`"),
+        );
+        Some(Channel {
+            common: common?,
+            spec: spec?,
+        })
+    }
+
+    /// Reports each key of `table` not in `known`, with the closest known one.
+    fn unknown_keys(&mut self, key: &str, table: &DeTable<'a>, known: &[&str], what: &str) {
         for (k, _) in table.iter() {
             let name: &str = k.get_ref();
             if !known.contains(&name) {
@@ -800,14 +986,10 @@ impl<'a> Loader<'a> {
                 self.problem(
                     Some(k.span()),
                     Some(format!("{key}.{name}")),
-                    format!("unknown key `{name}` for a check of type `{type_name}`{hint}"),
+                    format!("unknown key `{name}` for {what}{hint}"),
                 );
             }
         }
-        Some(Check {
-            common: common?,
-            spec: spec?,
-        })
     }
 
     /// Deserialize a type-specific struct from the check's table minus the common keys
@@ -940,6 +1122,8 @@ impl<'a> Loader<'a> {
                 CheckSpec::Prometheus(p) => self.validate_prometheus(i, p, root),
             }
         }
+        self.validate_push_tokens(&config.check, root);
+        self.validate_alerting(config, root);
         let st = &config.settings;
         for (key, zero) in [
             ("max_concurrency", st.max_concurrency == 0),
@@ -967,30 +1151,7 @@ impl<'a> Loader<'a> {
             ]
         };
         let key = |k: &str| Some(format!("check[{i}].{k}"));
-        match url::Url::parse(&http.url) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
-                if u.password().is_some() {
-                    self.problem(
-                        locate::span(root, &seg("url")),
-                        key("url"),
-                        "the URL carries a password; remove it, and use `username` with `password = { secret = \"NAME\" }`".into(),
-                    );
-                }
-            }
-            Ok(u) => self.problem(
-                locate::span(root, &seg("url")),
-                key("url"),
-                format!(
-                    "URL scheme `{}` is not supported; use http or https",
-                    u.scheme()
-                ),
-            ),
-            Err(e) => self.problem(
-                locate::span(root, &seg("url")),
-                key("url"),
-                format!("`{}` is not a valid URL: {e}", http.url),
-            ),
-        }
+        self.base_url(root, i, "url", &http.url);
         for code in &http.expected_status {
             if !(100..=599).contains(code) {
                 self.problem(

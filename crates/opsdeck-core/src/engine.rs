@@ -1,7 +1,7 @@
 //! The running engine: schedules every check, damps results into confirmed statuses, stores
 //! history through a batching writer, publishes events, and applies config changes live.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -97,6 +97,16 @@ const PUSH_TOKENS_AGAIN_AFTER: Duration = Duration::from_secs(10);
 /// over 24 h or more barely moves in this time, and each pass reads the day's buckets.
 const ROLL_UP_EVERY_MS: i64 = 30_000;
 
+/// Runs in a row that must miss a thing (a queue, a series) before it leaves the console. One
+/// miss is not enough: a queue created or deleted while a large broker is read page by page
+/// shifts the pages, and a queue on the seam is missed once without being gone; forgetting it
+/// would reset its "waiting since" and restart its stall timer.
+const MISSES_TO_FORGET: u8 = 2;
+
+/// What the writer last put in each series' `latest` row: (status, confirmed, message,
+/// written at).
+type LatestRows = HashMap<String, (Status, Status, String, i64)>;
+
 struct Scheduled {
     check: Check,
     task: JoinHandle<()>,
@@ -117,12 +127,24 @@ pub struct Engine {
     push_tokens_missed: std::sync::Mutex<Option<std::time::Instant>>,
     dampers: std::sync::Mutex<HashMap<String, (Damper, i64)>>,
     views: RwLock<HashMap<String, CheckView>>,
+    /// Runs in a row of a check with one result per thing that did not report the thing.
+    misses: std::sync::Mutex<HashMap<String, u8>>,
+    /// One run at a time per check: a "check now" or a push during a scheduled run waits for
+    /// it, so two runs never judge the same queue against each other's samples out of order.
+    running: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Things forgotten since the writer last wrote, whose `latest` rows it deletes (after
+    /// their last results, which it may still hold).
+    forgotten: std::sync::Mutex<Vec<String>>,
     events: broadcast::Sender<Event>,
     writer: Mutex<Option<(mpsc::Sender<Record>, JoinHandle<()>)>>,
     scheduled: Mutex<HashMap<String, Scheduled>>,
     stored: AtomicU64,
     /// Why the last write to the store failed, until a write succeeds again.
     store_error: RwLock<Option<String>>,
+    /// Signalled after a write that stored transitions, for the alerter.
+    transitions_written: Arc<tokio::sync::Notify>,
+    /// Where notifications for `type = "desktop"` channels are shown (the desktop app).
+    desktop: RwLock<Option<Arc<dyn crate::alerting::channel::DesktopSink>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -145,17 +167,37 @@ impl Engine {
             Arc::new(Runner::new(&config.settings, secrets.clone()).with_memory(memory.clone()));
         let mut dampers = HashMap::new();
         let mut views = HashMap::new();
+        let mut forgotten = Vec::new();
         let config = Arc::new(config);
-        for latest in store.latest().await? {
-            dampers.insert(
-                latest.id.clone(),
-                (Damper::restored(latest.confirmed), latest.confirmed_since),
-            );
+        let rows = store.latest().await?;
+        // The newest row of each check, to tell things it still reports from things that
+        // went while opsdeck was not running to see them go.
+        let mut newest: HashMap<String, i64> = HashMap::new();
+        for l in &rows {
+            let at = newest
+                .entry(series_check(&l.id).to_string())
+                .or_insert(l.ts);
+            *at = (*at).max(l.ts);
+        }
+        for latest in rows {
             if let Some(check) = config
                 .check
                 .iter()
-                .find(|c| c.id() == series_check(&latest.id) && c.common.enabled)
+                .find(|c| c.common.enabled && owns(c, &latest.id))
             {
+                if check.spec.is_multi() && latest.id != check.id() {
+                    // An unchanged thing's row is rewritten at least once a minute, so a row
+                    // this far behind its check's newest is a thing that is gone.
+                    let slack = 2 * check.common.interval.as_millis() as i64 + 120_000;
+                    if latest.ts < newest[series_check(&latest.id)] - slack {
+                        forgotten.push(latest.id);
+                        continue;
+                    }
+                }
+                dampers.insert(
+                    latest.id.clone(),
+                    (Damper::restored(latest.confirmed), latest.confirmed_since),
+                );
                 match &check.spec {
                     CheckSpec::Rabbitmq(_) if latest.id != check.id() => {
                         if let Some(t) =
@@ -199,11 +241,16 @@ impl Engine {
             push_tokens_missed: std::sync::Mutex::new(None),
             dampers: std::sync::Mutex::new(dampers),
             views: RwLock::new(views),
+            misses: std::sync::Mutex::new(HashMap::new()),
+            running: std::sync::Mutex::new(HashMap::new()),
+            forgotten: std::sync::Mutex::new(forgotten),
             events,
             writer: Mutex::new(None),
             scheduled: Mutex::new(HashMap::new()),
             stored: AtomicU64::new(0),
             store_error: RwLock::new(None),
+            transitions_written: Arc::new(tokio::sync::Notify::new()),
+            desktop: RwLock::new(None),
         }))
     }
 
@@ -217,6 +264,28 @@ impl Engine {
         self.schedule(&config, true).await;
         tokio::spawn(self.clone().prune_loop());
         tokio::spawn(self.clone().push_token_loop());
+        crate::alerting::start(self.clone());
+    }
+
+    /// Show desktop-channel notifications through this (the desktop app, before `start`).
+    pub fn set_desktop_sink(&self, sink: Arc<dyn crate::alerting::channel::DesktopSink>) {
+        *self.desktop.write().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+    }
+
+    /// What notifications are delivered with: the keychain, HTTP, the desktop if any.
+    pub fn couriers(&self) -> crate::alerting::channel::Couriers {
+        crate::alerting::channel::Couriers::new(
+            self.secrets.clone(),
+            self.desktop
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
+    }
+
+    /// Signalled whenever transitions have been stored.
+    pub fn transitions_written(&self) -> Arc<tokio::sync::Notify> {
+        self.transitions_written.clone()
     }
 
     /// Stop every check and flush what is queued for the store.
@@ -312,14 +381,18 @@ impl Engine {
         } else {
             self.runner().forget_clients();
         }
-        {
+        let removed: Vec<String> = {
             let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
-            views.retain(|id, _| {
-                config
-                    .check
-                    .iter()
-                    .any(|c| c.id() == series_check(id) && c.common.enabled)
-            });
+            // Views of removed or disabled checks go, and so do the `CHECK/THING` views of a
+            // check that no longer yields one result per thing (its type changed).
+            let removed: Vec<String> = views
+                .keys()
+                .filter(|id| !config.check.iter().any(|c| c.common.enabled && owns(c, id)))
+                .cloned()
+                .collect();
+            for id in &removed {
+                views.remove(id);
+            }
             for check in config.check.iter().filter(|c| c.common.enabled) {
                 let fresh = skeleton_view(check);
                 let prefix = format!("{}/", check.id());
@@ -343,7 +416,25 @@ impl Engine {
                     views.insert(check.id().to_string(), fresh);
                 }
             }
+            removed
+        };
+        // A check that is no longer a push check (or no longer there) keeps no last push.
+        for old_check in &old.check {
+            let still_push = config
+                .check
+                .iter()
+                .any(|c| c.id() == old_check.id() && matches!(c.spec, CheckSpec::Push(_)));
+            if matches!(old_check.spec, CheckSpec::Push(_)) && !still_push {
+                self.memory.pushes.forget(old_check.id());
+            }
         }
+        if !removed.is_empty() {
+            self.forget(&removed);
+        }
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| config.check.iter().any(|c| c.id() == id));
         let config = Arc::new(config);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
         self.refresh_push_tokens().await;
@@ -399,6 +490,14 @@ impl Engine {
 
     /// Run one check now and record its results.
     pub async fn run_check(&self, check: &Check) -> Vec<CheckResult> {
+        let turn = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(check.id().to_string())
+            .or_default()
+            .clone();
+        let _turn = turn.lock().await;
         let mut results = self.runner().run(check).await;
         if check.spec.is_multi() {
             results = self.spread_failure(check, results);
@@ -552,16 +651,31 @@ impl Engine {
         }
     }
 
-    /// After a run of a check that yields one result per thing: the things it no longer
-    /// reports (and its own placeholder) leave the overview.
+    /// After a run of a check that yields one result per thing: the things it has not
+    /// reported for [`MISSES_TO_FORGET`] runs (and at once its own placeholder) leave the
+    /// console.
     fn forget_missing(&self, check: &Check, results: &[CheckResult]) {
         let prefix = format!("{}/", check.id());
+        let reported: HashSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
         let removed: Vec<String> = {
             let mut views = self.views.write().unwrap_or_else(|p| p.into_inner());
+            let mut misses = self.misses.lock().unwrap_or_else(|p| p.into_inner());
+            for id in &reported {
+                misses.remove(*id);
+            }
             let gone: Vec<String> = views
                 .keys()
                 .filter(|id| *id == check.id() || id.starts_with(&prefix))
-                .filter(|id| !results.iter().any(|r| &r.id == *id))
+                .filter(|id| !reported.contains(id.as_str()))
+                .filter(|id| {
+                    // The placeholder only ever stood for "nothing reported yet".
+                    if *id == check.id() {
+                        return true;
+                    }
+                    let n = misses.entry((*id).clone()).or_insert(0);
+                    *n += 1;
+                    *n >= MISSES_TO_FORGET
+                })
                 .cloned()
                 .collect();
             for id in &gone {
@@ -570,13 +684,28 @@ impl Engine {
             gone
         };
         if !removed.is_empty() {
-            let mut dampers = self.dampers.lock().unwrap_or_else(|p| p.into_inner());
-            for id in &removed {
-                dampers.remove(id);
-            }
-            drop(dampers);
-            let _ = self.events.send(Event::Removed { ids: removed });
+            self.forget(&removed);
         }
+    }
+
+    /// Everything kept about results that left the console: damping state, queue tracks,
+    /// miss counts, and (through the writer) their `latest` rows, so a restart does not bring
+    /// them back. Their history stays.
+    fn forget(&self, ids: &[String]) {
+        {
+            let mut dampers = self.dampers.lock().unwrap_or_else(|p| p.into_inner());
+            let mut misses = self.misses.lock().unwrap_or_else(|p| p.into_inner());
+            for id in ids {
+                dampers.remove(id);
+                misses.remove(id);
+            }
+        }
+        self.memory.queues.forget(ids);
+        self.forgotten
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(ids.iter().cloned());
+        let _ = self.events.send(Event::Removed { ids: ids.to_vec() });
     }
 
     /// Read every push check's token from the keychain (off the async workers) and keep only
@@ -679,8 +808,7 @@ impl Engine {
 
     async fn write_loop(self: Arc<Self>, mut rx: mpsc::Receiver<Record>) {
         let mut batch = Vec::with_capacity(1024);
-        // What each series' `latest` row holds: (status, confirmed, message, written at).
-        let mut latest: HashMap<String, (Status, Status, String, i64)> = HashMap::new();
+        let mut latest = LatestRows::new();
         let mut rolled_up_at = 0i64;
         loop {
             batch.clear();
@@ -718,6 +846,9 @@ impl Engine {
                 match self.store.write(&batch).await {
                     Ok(()) => {
                         self.stored.fetch_add(batch.len() as u64, Ordering::AcqRel);
+                        if batch.iter().any(|r| r.transition.is_some()) {
+                            self.transitions_written.notify_one();
+                        }
                         if attempt > 0 {
                             tracing::info!("writing history works again");
                             *self.store_error.write().unwrap_or_else(|p| p.into_inner()) = None;
@@ -740,6 +871,7 @@ impl Engine {
                     }
                 }
             }
+            self.forget_latest(&mut latest).await;
             let now = time_fmt::now_ms();
             if now - rolled_up_at >= ROLL_UP_EVERY_MS {
                 rolled_up_at = now;
@@ -748,8 +880,25 @@ impl Engine {
                 }
             }
         }
+        self.forget_latest(&mut latest).await;
         if let Err(e) = self.store.roll_up().await {
             tracing::warn!(error = %e, "rolling up history at shutdown failed");
+        }
+    }
+
+    /// Delete the `latest` rows of the things forgotten since the last call (called by the
+    /// writer after a batch, so no result of theirs it still held can write the row again).
+    async fn forget_latest(&self, latest: &mut LatestRows) {
+        let gone = std::mem::take(&mut *self.forgotten.lock().unwrap_or_else(|p| p.into_inner()));
+        if gone.is_empty() {
+            return;
+        }
+        for id in &gone {
+            latest.remove(id);
+        }
+        // Not retried: a row left behind is recognised as stale at the next start.
+        if let Err(e) = self.store.forget_latest(&gone).await {
+            tracing::warn!(error = %e, "forgetting {} results that are gone failed", gone.len());
         }
     }
 
@@ -774,16 +923,28 @@ impl Engine {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "pruning history failed"),
             }
+            if let Err(e) =
+                crate::alerting::outbox::prune(self.store.pool(), time_fmt::now_ms()).await
+            {
+                tracing::warn!(error = %e, "pruning the delivery log failed");
+            }
         }
     }
 }
 
 /// Whether `views` holds the check's own view or any of its `CHECK/THING` views.
 fn has_series(views: &HashMap<String, CheckView>, check: &Check) -> bool {
-    let prefix = format!("{}/", check.id());
-    views
-        .keys()
-        .any(|id| id == check.id() || id.starts_with(&prefix))
+    views.keys().any(|id| owns(check, id))
+}
+
+/// Whether result `id` is the check's: its own id, or `CHECK/THING` when the check yields one
+/// result per thing.
+fn owns(check: &Check, id: &str) -> bool {
+    match id.strip_prefix(check.id()) {
+        Some("") => true,
+        Some(rest) => check.spec.is_multi() && rest.starts_with('/'),
+        None => false,
+    }
 }
 
 /// `CHECK/THING` belongs to check `CHECK`.
@@ -859,6 +1020,13 @@ pub async fn sweep(
         }
     }
     if !ids.is_empty() {
+        // A check that could not ask at all (the broker refused the login) reports that under
+        // its own id: it is the answer for each of its things asked about, too.
+        let failures: HashMap<String, CheckResult> = out
+            .iter()
+            .filter(|r| !r.id.contains('/') && r.details.get("error").is_some())
+            .map(|r| (r.id.clone(), r.clone()))
+            .collect();
         // `CHECK/THING` selects one result of a multi-result check.
         out.retain(|r| ids.iter().any(|i| i == &r.id || i == series_check(&r.id)));
         // A thing the check no longer reports (a deleted queue, a typo) is said, not skipped.
@@ -869,15 +1037,20 @@ pub async fn sweep(
             let Some(check) = selected.iter().find(|c| c.id() == series_check(id)) else {
                 continue;
             };
+            let thing = &id[check.id().len() + 1..];
+            if let Some(failure) = failures.get(check.id()) {
+                out.push(CheckResult {
+                    id: id.clone(),
+                    name: format!("{}: {thing}", check.display_name()),
+                    ..failure.clone()
+                });
+                continue;
+            }
             let mut r = crate::probe::result_for(
                 check,
                 crate::status::ProbeOutcome::new(
                     Status::Unknown,
-                    format!(
-                        "`{}` reports nothing named `{}`",
-                        check.id(),
-                        &id[check.id().len() + 1..]
-                    ),
+                    format!("`{}` reports nothing named `{thing}`", check.id()),
                 ),
                 None,
             );

@@ -2,6 +2,7 @@
 //! headless server are thin adapters over [`api::Api`].
 
 pub mod access;
+pub mod alerting;
 pub mod api;
 pub mod config;
 pub mod credential_dates;

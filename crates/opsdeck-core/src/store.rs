@@ -581,6 +581,21 @@ impl Store {
             .collect())
     }
 
+    /// Drop the `latest` rows of series that no longer exist (a deleted queue, a series gone
+    /// from a query's answer), so a restart does not bring them back. Their history stays
+    /// until it ages out.
+    pub async fn forget_latest(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            sqlx::query("DELETE FROM latest WHERE series = (SELECT key FROM series WHERE id = ?)")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Uptime of every series over the four standard windows, from the roll-ups: hourly
     /// buckets for 24 h and 7 d, daily buckets for 30 d and 1 y (so a window is aligned to
     /// its bucket size).
@@ -769,6 +784,26 @@ impl Store {
             .execute(&self.pool)
             .await?
             .rows_affected();
+        // Series with nothing left: brokers create and delete queues all day (one per
+        // connection, for some clients), and their names must not pile up for ever, here or
+        // in the cache of keys (emptied, to be filled again by the series still written).
+        let mut keys = self.keys.lock().await;
+        keys.clear();
+        deleted += sqlx::query(
+            "DELETE FROM series WHERE
+               NOT EXISTS (SELECT 1 FROM latest WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM results WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM rollup_5m WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM rollup_1h WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM rollup_1d WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM transitions WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM figures WHERE series = key)
+               AND NOT EXISTS (SELECT 1 FROM figures_5m WHERE series = key)",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        drop(keys);
         Ok(deleted)
     }
 
@@ -966,6 +1001,47 @@ mod tests {
             .await
             .expect("prune");
         assert_eq!(store.count_results().await.expect("count"), 0);
+        assert_eq!(store.integrity_check().await.expect("check"), "ok");
+    }
+
+    #[tokio::test]
+    async fn a_forgotten_series_stays_gone_and_its_name_goes_with_its_history() {
+        let store = Store::in_memory().await.expect("store");
+        let now = 1_800_000_000_000;
+        store
+            .write(&[
+                record("mq/kept", now, Status::Up, 1),
+                record("mq/deleted", now, Status::Up, 1),
+            ])
+            .await
+            .expect("write");
+        store.roll_up().await.expect("roll up");
+        store
+            .forget_latest(&["mq/deleted".into(), "mq/never-seen".into()])
+            .await
+            .expect("forget");
+        let latest: Vec<String> = store
+            .latest()
+            .await
+            .expect("latest")
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(latest, ["mq/kept"]);
+        let names = || async {
+            sqlx::query_scalar::<_, String>("SELECT id FROM series ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .expect("series")
+        };
+        // Its history is still there to look at.
+        assert_eq!(names().await, ["mq/deleted", "mq/kept"]);
+        // Once every row of it has aged out, its name goes too; the live one stays.
+        store
+            .prune(now + 3700 * DAY, Duration::from_secs(3600))
+            .await
+            .expect("prune");
+        assert_eq!(names().await, ["mq/kept"]);
         assert_eq!(store.integrity_check().await.expect("check"), "ok");
     }
 }

@@ -118,6 +118,44 @@ async fn a_hanging_read_times_out() {
         "{}",
         r.message
     );
+    // The read is still blocked in the OS: the next run does not start another one.
+    let started = std::time::Instant::now();
+    let r = run(&check(&fifo, "timestamp = \"iso8601\"")).await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(r.status, Status::Unknown);
+    assert!(
+        r.message
+            .contains("an earlier read of it has not returned yet"),
+        "{}",
+        r.message
+    );
+    // Once it returns, the file is read again.
+    std::fs::write(&fifo, "2026-01-01T00:00:00Z").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = run(&check(&fifo, "timestamp = \"iso8601\"")).await;
+    assert!(
+        r.message.contains("took longer than the 2s timeout"),
+        "{}",
+        r.message
+    );
     // Unblock the reader thread so the test process can end.
     let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+}
+
+/// A file caught between its writer emptying it and writing the new time is read again.
+#[tokio::test]
+async fn a_file_caught_mid_rewrite_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heartbeat.txt");
+    std::fs::write(&path, "").unwrap();
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            std::fs::write(&path, jiff::Timestamp::now().to_string()).unwrap();
+        })
+    };
+    let r = run(&check(&path, "timestamp = \"iso8601\"")).await;
+    writer.join().unwrap();
+    assert_eq!(r.status, Status::Up, "{r:#?}");
 }

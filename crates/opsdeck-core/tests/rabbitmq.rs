@@ -439,6 +439,28 @@ async fn a_sweep_for_a_queue_that_is_not_there_says_so() {
         results[0].message,
         "`mq` reports nothing named `opsdeck-test.no-such-queue`"
     );
+
+    // A broker that refuses the login: that is the answer for the queue asked about.
+    let mut secrets = HashMap::new();
+    secrets.insert(
+        "mq-test".to_string(),
+        SecretString::from("wrong".to_string()),
+    );
+    let results = opsdeck_core::engine::sweep(
+        &config,
+        &["mq/opsdeck-test.some-queue".to_string()],
+        Arc::new(ExplicitSecrets(secrets)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0].id, "mq/opsdeck-test.some-queue");
+    assert_eq!(results[0].name, "mq: opsdeck-test.some-queue");
+    assert!(
+        results[0].message.contains("refused the credentials"),
+        "{}",
+        results[0].message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

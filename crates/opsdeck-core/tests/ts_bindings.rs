@@ -28,6 +28,10 @@ fn export_all(dir: &Path) {
     state::Transition::export_all_to(dir).expect("export");
     store::Uptime::export_all_to(dir).expect("export");
     opsdeck_core::probe::rabbitmq::QueueDetails::export_all_to(dir).expect("export");
+    opsdeck_core::alerting::AlertsState::export_all_to(dir).expect("export");
+    api::Timeline::export_all_to(dir).expect("export");
+    api::ChannelView::export_all_to(dir).expect("export");
+    opsdeck_core::alerting::notification::Notification::export_all_to(dir).expect("export");
 }
 
 fn files(dir: &Path) -> Vec<(String, String)> {

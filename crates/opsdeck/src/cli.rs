@@ -1,4 +1,6 @@
-//! The command-line contract: `check`, `serve`, `config`, `secret`, `demo`.
+//! The command-line contract: `check`, `serve`, `config`, `secret`, `demo`, `token`, `alerts`.
+
+mod alerts;
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
@@ -73,6 +75,9 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// The alert timeline (newest first), open alerts, and acknowledging, snoozing and
+    /// testing channels.
+    Alerts(alerts::AlertsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +190,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Config { action } => config_command(&cli, action),
         Command::Secret { action } => secret_command(&cli, action).await,
         Command::Token { action } => token_command(&cli, action).await,
+        Command::Alerts(args) => alerts::run(&cli, args).await,
     }
 }
 

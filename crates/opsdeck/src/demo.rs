@@ -309,14 +309,16 @@ pub async fn start() -> std::io::Result<DemoEstate> {
          max_depth = 5000\ntags = [\"queues\"]\n\
          \n[[check.per_queue]]\nname = \"erp.sync\"\nstalled_after = \"30s\"\n\
          \n[[check]]\nid = \"ap-automation-beat\"\nname = \"AP Automation heartbeat\"\n\
-         environment = \"live\"\ntype = \"heartbeat-file\"\npath = '{fresh}'\n\
+         environment = \"live\"\ntype = \"heartbeat-file\"\npath = {fresh}\n\
          timestamp = \"iso8601\"\nmax_age = \"15m\"\ninterval = \"30s\"\ntags = [\"heartbeat\"]\n\
          \n[[check]]\nid = \"edi-import-beat\"\nname = \"EDI import heartbeat\"\n\
-         environment = \"live\"\ntype = \"heartbeat-file\"\npath = '{stale}'\n\
+         environment = \"live\"\ntype = \"heartbeat-file\"\npath = {stale}\n\
          max_age = \"30m\"\ninterval = \"30s\"\ntags = [\"heartbeat\"]\n",
         url = broker.url(),
-        fresh = heartbeats.dir.join("ap-automation.txt").display(),
-        stale = heartbeats.dir.join("edi-import.done").display(),
+        // As TOML basic strings (JSON's escapes are TOML's): a temporary folder may hold a
+        // quote or, on Windows, backslashes.
+        fresh = toml_string(&heartbeats.dir.join("ap-automation.txt")),
+        stale = toml_string(&heartbeats.dir.join("edi-import.done")),
     ));
     let config =
         Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -329,4 +331,9 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         _broker: broker,
         _heartbeats: heartbeats,
     })
+}
+
+/// A path as a quoted TOML string.
+fn toml_string(path: &std::path::Path) -> String {
+    serde_json::to_string(&path.to_string_lossy()).unwrap_or_default()
 }

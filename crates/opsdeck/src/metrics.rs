@@ -40,13 +40,13 @@ pub fn render(api: &Api) -> String {
     );
     for v in api.engine().views() {
         let labels: Labels = vec![
-            ("check".into(), v.id.clone()),
-            ("name".into(), v.name.clone()),
+            ("check".into(), label_value(&v.id)),
+            ("name".into(), label_value(&v.name)),
             (
                 "environment".into(),
-                v.environment.clone().unwrap_or_default(),
+                label_value(v.environment.as_deref().unwrap_or_default()),
             ),
-            ("type".into(), v.check_type.clone()),
+            ("type".into(), label_value(&v.check_type)),
         ];
         status.get_or_create(&labels).set(v.status.to_code());
         up.get_or_create(&labels)
@@ -74,4 +74,33 @@ pub fn render(api: &Api) -> String {
         out.clear();
     }
     out
+}
+
+/// The text format's escaping of a label value, which the encoder leaves to its caller: queue
+/// names, Prometheus series labels and check names are free text, and one unescaped `"` or line
+/// break would make the whole scrape unparseable, not just its own line.
+fn label_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_value;
+
+    #[test]
+    fn label_values_escape_what_the_text_format_requires() {
+        assert_eq!(label_value("orders"), "orders");
+        assert_eq!(label_value(r#"a"b"#), r#"a\"b"#);
+        assert_eq!(label_value(r"C:\dir\"), r"C:\\dir\\");
+        assert_eq!(label_value("two\nlines"), r"two\nlines");
+    }
 }

@@ -33,17 +33,37 @@ fn colour(s: Status) -> &'static str {
     }
 }
 
+/// Text from elsewhere (a queue's name, a server's message) as it may reach a terminal: line
+/// breaks and tabs become spaces, other control characters are shown escaped (`\u{1b}`), so a
+/// name cannot move the cursor, recolour the screen or retitle the window.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String {
     let rows = report.results;
-    let id_w = rows
+    let ids: Vec<String> = rows.iter().map(|r| printable(&r.id)).collect();
+    let envs: Vec<String> = rows
         .iter()
-        .map(|r| r.id.chars().count())
+        .map(|r| printable(r.environment.as_deref().unwrap_or("-")))
+        .collect();
+    let id_w = ids
+        .iter()
+        .map(|id| id.chars().count())
         .max()
         .unwrap_or(2)
         .max(2);
-    let env_w = rows
+    let env_w = envs
         .iter()
-        .map(|r| r.environment.as_deref().unwrap_or("-").chars().count())
+        .map(|e| e.chars().count())
         .max()
         .unwrap_or(3)
         .max(3);
@@ -53,7 +73,7 @@ pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String 
         "{:<12}{:<id_w$}  {:<env_w$}  {:>9}  MESSAGE\n",
         "STATUS", "ID", "ENV", "LATENCY"
     );
-    for r in rows {
+    for ((r, id), env) in rows.iter().zip(&ids).zip(&envs) {
         let status = format!("{} {}", symbol(r.status), r.status);
         let status = format!("{status:<12}");
         let status = if colour_on {
@@ -65,7 +85,7 @@ pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String 
             .latency_ms
             .map(|l| format!("{l} ms"))
             .unwrap_or_else(|| "-".into());
-        let mut message: String = r.message.replace(['\n', '\r'], " ");
+        let mut message = printable(&r.message);
         if message.chars().count() > msg_w {
             message = message
                 .chars()
@@ -74,9 +94,7 @@ pub fn table(report: &SweepReport<'_>, colour_on: bool, width: usize) -> String 
                 + "…";
         }
         out.push_str(&format!(
-            "{status}{:<id_w$}  {:<env_w$}  {latency:>9}  {message}\n",
-            r.id,
-            r.environment.as_deref().unwrap_or("-"),
+            "{status}{id:<id_w$}  {env:<env_w$}  {latency:>9}  {message}\n",
         ));
     }
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
@@ -149,5 +167,21 @@ mod tests {
         assert!(t.contains("✖ down"));
         assert!(t.contains("1 up, 0 degraded, 1 down, 0 unknown — 2 results in 5 ms"));
         assert!(!t.contains('\x1b'));
+    }
+
+    #[test]
+    fn names_and_messages_cannot_drive_the_terminal() {
+        let mut r = result("mq/evil\x1b]0;owned\x07", Status::Down);
+        r.message = "line one\nline two\x1b[2J".into();
+        let results = vec![r];
+        let report = SweepReport {
+            checked_at: String::new(),
+            duration_ms: 1,
+            results: &results,
+        };
+        let t = table(&report, false, 200);
+        assert!(!t.contains('\x1b') && !t.contains('\x07'), "{t}");
+        assert!(t.contains(r"mq/evil\u{1b}]0;owned\u{7}"), "{t}");
+        assert!(t.contains(r"line one line two\u{1b}[2J"), "{t}");
     }
 }

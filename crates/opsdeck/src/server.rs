@@ -106,6 +106,13 @@ pub fn router(
         .route("/checks/{id}/run", post(check_now))
         .route("/transitions", get(transitions))
         .route("/stats", get(stats))
+        .route("/alerts", get(alerts))
+        .route("/timeline", get(timeline))
+        .route("/checks/{id}/acknowledge", post(acknowledge))
+        .route("/checks/{id}/snooze", post(snooze).delete(unsnooze))
+        .route("/checks/{id}/notes", post(add_note))
+        .route("/channels", get(channels))
+        .route("/channels/{id}/test", post(test_channel))
         .route("/events", get(events))
         .route("/push/{token}", get(push::push).post(push::push))
         .fallback(api_not_found);
@@ -380,6 +387,139 @@ async fn transitions(
         },
     )
     .await
+}
+
+async fn alerts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::Alerts).await
+}
+
+#[derive(Deserialize)]
+struct TimelineQuery {
+    id: Option<String>,
+    before: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<TimelineQuery>,
+) -> ApiResponse {
+    let request = Request::Timeline {
+        id: q.id,
+        before: q.before,
+        limit: q.limit,
+    };
+    call(&state, &caller, request).await
+}
+
+/// A JSON body with optional fields: an empty body is all defaults.
+fn body<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::invalid(format!(
+            "the request body is not valid: {}",
+            without_quoted_values(&e.to_string())
+        ))
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    note: Option<String>,
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<NoteBody>(&bytes) {
+        Ok(b) => call(&state, &caller, Request::Acknowledge { id, note: b.note }).await,
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SnoozeBody {
+    minutes: Option<u32>,
+    note: Option<String>,
+}
+
+async fn snooze(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<SnoozeBody>(&bytes) {
+        Ok(SnoozeBody { minutes: None, .. }) => ApiResponse(Err(ApiError::invalid(
+            "say for how long: `{\"minutes\": 60}` (DELETE ends a snooze)",
+        ))),
+        Ok(b) => {
+            let request = Request::Snooze {
+                id,
+                minutes: b.minutes,
+                note: b.note,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+async fn unsnooze(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResponse {
+    let request = Request::Snooze {
+        id,
+        minutes: None,
+        note: None,
+    };
+    call(&state, &caller, request).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    text: String,
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<TextBody>(&bytes) {
+        Ok(b) => call(&state, &caller, Request::AddNote { id, text: b.text }).await,
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+async fn channels(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::Channels).await
+}
+
+async fn test_channel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResponse {
+    call(&state, &caller, Request::TestChannel { id }).await
 }
 
 async fn stats(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResponse {

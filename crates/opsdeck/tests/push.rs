@@ -200,6 +200,17 @@ async fn pushes_on_time_late_and_from_strangers() {
         }
     }
     assert!(limited, "guessing push tokens is rate limited");
+    // Counted apart from sign-ins: people behind the same address still get in.
+    let r = client(&base)
+        .get(format!("{base}/api/overview"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a blocked pusher does not lock out sign-ins"
+    );
     assert_eq!(server.terminate(), Some(0));
     let log = server.stderr.lock().unwrap().clone();
     assert!(

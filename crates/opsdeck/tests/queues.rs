@@ -196,6 +196,8 @@ async fn queues_in_the_console() {
         "{checks:#?}"
     );
     assert!(!checks.iter().any(|c| c["id"] == "broker"), "{checks:#?}");
+    // The deleted queue does not come back with it.
+    assert!(!checks.iter().any(|c| c["id"] == b.as_str()), "{checks:#?}");
     drop(server);
 
     management(

@@ -159,3 +159,17 @@ fn relative_ca_file_is_relative_to_the_config_file() {
         Some(dir.path().join("certs/ca.pem").as_path())
     );
 }
+
+#[test]
+fn two_push_checks_cannot_share_a_token() {
+    let text = "[[check]]\nid = \"nightly\"\ntype = \"push\"\ntoken = { secret = \"push-a\" }\nperiod = \"1d\"\n\
+                [[check]]\nid = \"weekly\"\ntype = \"push\"\ntoken = { secret = \"push-b\" }\nperiod = \"7d\"\n\
+                [[check]]\nid = \"hourly\"\ntype = \"push\"\ntoken = { secret = \"push-a\" }\nperiod = \"1h\"\n";
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("opsdeck.toml:14:"), "{p:?}");
+    assert!(
+        p[0].contains("credential `push-a` is already the push token of check `nightly`"),
+        "{p:?}"
+    );
+}

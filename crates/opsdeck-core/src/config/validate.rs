@@ -1,18 +1,23 @@
 //! Validation of the check types beyond `http`: what serde cannot say about a value alone.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use toml::de::DeTable;
 
 use super::locate::{self, Seg};
 use super::{
-    BeatSource, HeartbeatFileSpec, Loader, PrometheusSpec, PushSpec, RabbitmqSpec, SecretRef,
+    BeatSource, Check, CheckSpec, HeartbeatFileSpec, Loader, PrometheusSpec, PushSpec,
+    RabbitmqSpec, SecretRef,
 };
 
 /// A glob as `queues`, `exclude`, `per_queue.name` and `dead_letter_queues` take it.
 pub fn glob(pattern: &str) -> Result<globset::GlobMatcher, String> {
     globset::GlobBuilder::new(pattern)
         .literal_separator(false)
+        // Queue names, not paths: `\*` matches a literal `*` on every system (globset's
+        // default differs on Windows, where `\` would be a path separator).
+        .backslash_escape(true)
         .build()
         .map(|g| g.compile_matcher())
         .map_err(|e| format!("`{pattern}` is not a valid glob pattern: {}", e.kind()))
@@ -23,32 +28,43 @@ impl<'a> Loader<'a> {
         locate::span(root, &[Seg::Key("check"), Seg::Index(i), Seg::Key(k)])
     }
 
-    /// An `http(s)` base URL without a password in it.
-    fn base_url(&mut self, root: &DeTable<'a>, i: usize, field: &str, url: &str) {
-        let key = Some(format!("check[{i}].{field}"));
+    /// An `http(s)` URL of a check without a password in it.
+    pub(super) fn base_url(&mut self, root: &DeTable<'a>, i: usize, field: &str, url: &str) {
+        self.base_url_at(
+            self.at(root, i, field),
+            Some(format!("check[{i}].{field}")),
+            url,
+        );
+    }
+
+    /// An `http(s)` URL without a password in it. One that cannot be parsed is not repeated in
+    /// the message: it may hold a password that could not be told apart from the rest, and the
+    /// position already says which one it is.
+    pub(super) fn base_url_at(
+        &mut self,
+        span: Option<std::ops::Range<usize>>,
+        key: Option<String>,
+        url: &str,
+    ) {
         match url::Url::parse(url) {
             Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
                 if u.password().is_some() {
                     self.problem(
-                        self.at(root, i, field),
+                        span,
                         key,
                         "the URL carries a password; remove it, and use `username` with `password = { secret = \"NAME\" }`".into(),
                     );
                 }
             }
             Ok(u) => self.problem(
-                self.at(root, i, field),
+                span,
                 key,
                 format!(
                     "URL scheme `{}` is not supported; use http or https",
                     u.scheme()
                 ),
             ),
-            Err(e) => self.problem(
-                self.at(root, i, field),
-                key,
-                format!("`{url}` is not a valid URL: {e}"),
-            ),
+            Err(e) => self.problem(span, key, format!("not a valid URL: {e}")),
         }
     }
 
@@ -189,6 +205,28 @@ impl<'a> Loader<'a> {
                 Some(format!("check[{i}].period")),
                 "must be at least 1s".into(),
             );
+        }
+    }
+
+    /// A push token names the one check a push is for: two push checks sharing a credential
+    /// would both take every push, and a silent job would hide behind the other's.
+    pub(super) fn validate_push_tokens(&mut self, checks: &[Check], root: &DeTable<'a>) {
+        let mut owners: HashMap<&str, &str> = HashMap::new();
+        for (i, c) in checks.iter().enumerate() {
+            let CheckSpec::Push(p) = &c.spec else {
+                continue;
+            };
+            if let Some(first) = owners.insert(&p.token.secret, c.id()) {
+                owners.insert(&p.token.secret, first);
+                self.problem(
+                    self.at(root, i, "token"),
+                    Some(format!("check[{i}].token")),
+                    format!(
+                        "credential `{}` is already the push token of check `{first}`; give each push check a token of its own",
+                        p.token.secret
+                    ),
+                );
+            }
         }
     }
 

@@ -4,8 +4,10 @@
 //! server that stopped answering blocks in the OS for a long time, and must cost only this
 //! check its timeout.
 
+use std::collections::HashSet;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::json;
@@ -28,10 +30,48 @@ pub enum Reading {
     Unreadable(String),
 }
 
+/// Paths with a read still blocked in the OS. A read that outlives its timeout cannot be
+/// cancelled; the next run waits for it instead of starting another, so a file server that
+/// stopped answering ties up one thread per file rather than one more every run.
+static READING: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Mutex::default);
+
+/// Marks a path as being read until dropped (on the blocking thread, when the read returns).
+struct InFlight(PathBuf);
+
+impl InFlight {
+    fn start(path: &Path) -> Option<InFlight> {
+        let mut reading = READING.lock().unwrap_or_else(|p| p.into_inner());
+        reading
+            .insert(path.to_path_buf())
+            .then(|| InFlight(path.to_path_buf()))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        READING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.0);
+    }
+}
+
 pub async fn probe(spec: &HeartbeatFileSpec, timeout: Duration) -> ProbeOutcome {
     let path = spec.path.clone();
     let wants_content = spec.timestamp != BeatSource::Mtime;
-    let read = tokio::task::spawn_blocking(move || read(&path, wants_content));
+    let Some(in_flight) = InFlight::start(&path) else {
+        return evaluate(
+            spec,
+            Reading::Unreadable(
+                "an earlier read of it has not returned yet (is the file server reachable?)".into(),
+            ),
+            jiff::Timestamp::now(),
+        );
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let _in_flight = in_flight;
+        read(&path, wants_content)
+    });
     let reading = match tokio::time::timeout(timeout, read).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => Reading::Unreadable(format!("the read failed: {e}")),
@@ -50,40 +90,63 @@ pub async fn probe(spec: &HeartbeatFileSpec, timeout: Duration) -> ProbeOutcome 
 }
 
 fn read(path: &Path, wants_content: bool) -> Reading {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A missing folder is more likely a share that cannot be reached (or a wrong
-            // path) than a service that stopped writing: that is not known to be down.
-            return match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(dir) if !dir.is_dir() => Reading::Unreadable(format!(
-                    "its folder {} cannot be reached or does not exist",
-                    dir.display()
-                )),
-                _ => Reading::Missing,
-            };
-        }
-        Err(e) => return Reading::Unreadable(io_reason(&e)),
-    };
-    let meta = match file.metadata() {
+    // The modification time comes from the directory entry, without opening the file: a
+    // service that holds its heartbeat file open without sharing (.NET's `FileShare.None`)
+    // still has a readable time on Windows.
+    let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return Reading::Unreadable(io_reason(&e)),
+        Err(e) => return failed(path, &e),
     };
     if meta.is_dir() {
         return Reading::Unreadable("it is a folder, not a file".into());
     }
-    let content = if wants_content {
-        let mut bytes = Vec::new();
-        if let Err(e) = file.take(MAX_READ).read_to_end(&mut bytes) {
-            return Reading::Unreadable(io_reason(&e));
-        }
-        Some(decode(&bytes))
-    } else {
-        None
+    if !wants_content {
+        return Reading::Found {
+            modified: meta.modified().ok(),
+            content: None,
+        };
+    }
+    let mut content = match read_start(path) {
+        Ok(c) => c,
+        Err(e) => return failed(path, &e),
     };
+    if content.trim().is_empty() {
+        // Caught between the writer emptying the file and writing the new time: look again.
+        std::thread::sleep(Duration::from_millis(100));
+        match read_start(path) {
+            Ok(c) => content = c,
+            Err(e) => return failed(path, &e),
+        }
+    }
     Reading::Found {
-        modified: meta.modified().ok(),
-        content,
+        modified: std::fs::metadata(path)
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .or(meta.modified().ok()),
+        content: Some(content),
+    }
+}
+
+fn read_start(path: &Path) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_READ)
+        .read_to_end(&mut bytes)?;
+    Ok(decode(&bytes))
+}
+
+fn failed(path: &Path, e: &std::io::Error) -> Reading {
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return Reading::Unreadable(io_reason(e));
+    }
+    // A missing folder is more likely a share that cannot be reached (or a wrong path) than a
+    // service that stopped writing: that is not known to be down.
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Reading::Unreadable(format!(
+            "its folder {} cannot be reached or does not exist",
+            dir.display()
+        )),
+        _ => Reading::Missing,
     }
 }
 

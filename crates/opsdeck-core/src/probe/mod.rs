@@ -92,16 +92,24 @@ impl Runner {
         let outcomes = match tokio::time::timeout(guard, self.probe(check, &secrets, timeout)).await
         {
             Ok(o) => o,
-            Err(_) => vec![(
-                check.id().to_string(),
-                ProbeOutcome::new(
-                    Status::Down,
+            Err(_) => {
+                // A check with one result per thing does not know its things' state (as with
+                // a broker that cannot be asked), and marks the failure as such, so the things
+                // shown before stay and take it on rather than vanish.
+                let mut o = ProbeOutcome::new(
+                    if check.spec.is_multi() {
+                        Status::Unknown
+                    } else {
+                        Status::Down
+                    },
                     format!(
                         "no result within the {} timeout",
                         humantime::format_duration(timeout)
                     ),
-                ),
-            )],
+                );
+                o.details = serde_json::json!({ "error": "timeout" });
+                vec![(check.id().to_string(), o)]
+            }
         };
         let elapsed = started.elapsed().as_millis() as u64;
         outcomes
@@ -238,10 +246,18 @@ pub fn host_key(check: &Check) -> String {
         CheckSpec::Http(spec) => of_url(&spec.url),
         CheckSpec::Rabbitmq(spec) => of_url(&spec.url),
         CheckSpec::Prometheus(spec) => of_url(&spec.url),
-        // A file server is a host too: `\\server\share\…` counts against `server`.
+        // A file server is a host too: `\\server\share\…` counts against `server`, and so
+        // do the other spellings Windows accepts for it (`//server/share/…`, and the
+        // extended-length `\\?\UNC\server\share\…`).
         CheckSpec::HeartbeatFile(spec) => {
             let p = spec.path.display().to_string();
-            match p.strip_prefix(r"\\") {
+            let unc = match p.strip_prefix(r"\\?\UNC\") {
+                Some(rest) => Some(rest),
+                // `\\?\C:\…` and `\\.\…` are local.
+                None if p.starts_with(r"\\?\") || p.starts_with(r"\\.\") => None,
+                None => p.strip_prefix(r"\\").or_else(|| p.strip_prefix("//")),
+            };
+            match unc {
                 Some(rest) => format!(
                     "smb:{}",
                     rest.split(['\\', '/'])
@@ -254,5 +270,36 @@ pub fn host_key(check: &Check) -> String {
         }
         // Evaluated in memory: no host to spare.
         CheckSpec::Push(_) => format!("push:{}", check.id()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_key;
+    use crate::config::Config;
+
+    fn key_of_file(path: &str) -> String {
+        let text = format!(
+            "[[check]]\nid = \"beat\"\ntype = \"heartbeat-file\"\npath = '{path}'\nmax_age = \"15m\"\n"
+        );
+        host_key(&Config::parse(&text, "test.toml").expect("config").check[0])
+    }
+
+    #[test]
+    fn every_spelling_of_a_file_server_counts_against_that_server() {
+        for path in [
+            r"\\FS01\beats\ap.txt",
+            "//fs01/beats/ap.txt",
+            r"\\?\UNC\fs01\beats\ap.txt",
+        ] {
+            assert_eq!(key_of_file(path), "smb:fs01", "{path}");
+        }
+        for path in [
+            r"C:\beats\ap.txt",
+            r"\\?\C:\beats\ap.txt",
+            "/var/beats/ap.txt",
+        ] {
+            assert_eq!(key_of_file(path), "local-files", "{path}");
+        }
     }
 }

@@ -196,15 +196,27 @@ pub(crate) fn evaluate(
             json!({ "series": 0, "query": spec.query, "warnings": warnings }),
         );
     }
-    let total = series.len();
+    // Prometheus answers series in no set order: sorted by name, the ones kept when there are
+    // too many are the same ones every run, rather than a different thousand each time.
+    let mut named: Vec<(String, Series)> = series
+        .into_iter()
+        .map(|s| {
+            let thing = thing(spec, &s.metric);
+            let id = if thing.is_empty() {
+                check_id.to_string()
+            } else {
+                format!("{check_id}/{thing}")
+            };
+            (id, s)
+        })
+        .collect();
+    // Stable: of two series with the same name (a `label` not unique among them), the first
+    // answered stays first, and is the one kept.
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named.dedup_by(|later, first| later.0 == first.0);
+    let total = named.len();
     let mut out: Vec<(String, ProbeOutcome)> = Vec::new();
-    for s in series.into_iter().take(MAX_SERIES) {
-        let thing = thing(spec, &s.metric);
-        let id = if thing.is_empty() {
-            check_id.to_string()
-        } else {
-            format!("{check_id}/{thing}")
-        };
+    for (id, s) in named.into_iter().take(MAX_SERIES) {
         let value: f64 = match s.value.1.as_str() {
             "NaN" => f64::NAN,
             "+Inf" | "Inf" => f64::INFINITY,
@@ -229,10 +241,7 @@ pub(crate) fn evaluate(
             },
             "warnings": warnings,
         });
-        // Two series with the same name (a `label` not unique among them): keep the first.
-        if !out.iter().any(|(i, _)| *i == id) {
-            out.push((id, o));
-        }
+        out.push((id, o));
     }
     if total > MAX_SERIES {
         for (_, o) in &mut out {

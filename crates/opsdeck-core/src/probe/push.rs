@@ -41,6 +41,11 @@ impl Pushes {
     }
 
     /// Resume from a stored result's details after a restart.
+    /// A check that is no longer a push check.
+    pub fn forget(&self, check: &str) {
+        self.lock().remove(check);
+    }
+
     pub fn seed(&self, check: &str, details: &Value) {
         let at = details
             .get("last_push_at")

@@ -25,9 +25,11 @@ const MAX_PAGE_BYTES: u64 = 16 * 1024 * 1024;
 const MAX_PAGES: u32 = 100;
 /// Depth samples kept per queue for the trend.
 const TREND_SAMPLES: usize = 4;
-/// Failures after which the next node of a cluster is tried.
-const TRANSPORT: &[&str] = &[
-    "refused", "reset", "closed", "dns", "timeout", "tls", "connect",
+/// Failures after which the next node of a cluster is tried: the node cannot be reached, or
+/// it (or a proxy before it) answers with an unexpected status (a 502 or 503 while it
+/// restarts) or with something that is not the API's JSON (a proxy's error page).
+const FAIL_OVER: &[&str] = &[
+    "refused", "reset", "closed", "dns", "timeout", "tls", "connect", "http", "invalid",
 ];
 /// Fields asked for: enough to classify, small enough for large brokers.
 const COLUMNS: &str = "name,vhost,state,type,consumers,messages,messages_ready,\
@@ -105,6 +107,14 @@ impl QueueTracks {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Track>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues that left the console (the engine decides when a queue is gone).
+    pub fn forget(&self, series: &[String]) {
+        let mut all = self.lock();
+        for id in series {
+            all.remove(id);
+        }
     }
 
     /// Series of `check` seen before, for results when the broker cannot be asked.
@@ -508,10 +518,14 @@ pub async fn probe(
         .chain(spec.fallback_urls.iter())
         .collect();
     for (i, base) in nodes.iter().enumerate() {
-        // Each node gets an even share of what is left, so one that hangs leaves time for
-        // the others.
+        // A node gets two thirds of what is left (the last one all of it): a slow but working
+        // first node is not cut short, and one that hangs still leaves time for the others.
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let share = left / (nodes.len() - i) as u32;
+        let share = if i + 1 == nodes.len() {
+            left
+        } else {
+            left * 2 / 3
+        };
         let node_deadline = tokio::time::Instant::now() + share;
         match list(clients, secrets, &login, base, spec, node_deadline).await {
             Ok(queues) => {
@@ -519,7 +533,7 @@ pub async fn probe(
                 break;
             }
             // A refused login or a missing vhost is the same on every node: say it at once.
-            Err(f) if !TRANSPORT.contains(&f.kind) => {
+            Err(f) if !FAIL_OVER.contains(&f.kind) => {
                 failure = Some(f);
                 break;
             }
@@ -564,6 +578,13 @@ pub async fn probe(
             continue;
         }
         let id = series_id(check_id, spec, &q.vhost, &q.name);
+        // Twice in one listing: a queue created or deleted between two pages pushed it onto
+        // the next page as well, or (watching every vhost) queue `b` of vhost `a` and queue
+        // `a/b` of vhost `/` share an id. One result per id; the first one read stands.
+        if !seen.insert(id.clone()) {
+            tracing::debug!(queue = %q.name, vhost = %q.vhost, "queue listed twice; using the first");
+            continue;
+        }
         let thresholds = overrides
             .iter()
             .find(|(g, _)| g.is_match(&q.name))
@@ -576,12 +597,10 @@ pub async fn probe(
         outcome.latency_ms = Some(latency_ms);
         outcome.details = details(q, &sample, &verdict, &thresholds, dead_letter, base);
         all.insert(id.clone(), verdict.track);
-        seen.insert(id.clone());
         out.push((id, outcome));
     }
-    // Queues that are gone (deleted, or no longer matched) are forgotten.
-    let prefix = format!("{check_id}/");
-    all.retain(|k, _| !k.starts_with(&prefix) || seen.contains(k));
+    // A queue missing from this listing keeps its track: the engine forgets it once it has
+    // been missing for long enough to be gone rather than shifted between pages.
     drop(all);
     if out.is_empty() {
         let mut o = ProbeOutcome::new(
@@ -752,6 +771,11 @@ async fn list(
         );
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         let answer = http::get(clients, secrets, &login.spec(url, MAX_PAGE_BYTES), left).await?;
+        // Queues deleted since page 1 can leave fewer pages than it promised: a page past the
+        // end is refused (400), and the pages read hold every queue.
+        if page > 1 && answer.status == 400 {
+            break;
+        }
         refusal(&answer, &host, login, spec)?;
         let parsed: Page = serde_json::from_slice(&answer.body).map_err(|e| http::Failure {
             status: Status::Unknown,
@@ -768,7 +792,15 @@ async fn list(
                 Err(e) => tracing::debug!(error = %e, "skipping an unreadable queue entry"),
             }
         }
-        if page >= parsed.page_count || page >= MAX_PAGES {
+        if page >= parsed.page_count {
+            break;
+        }
+        if page >= MAX_PAGES {
+            tracing::warn!(
+                broker = %host,
+                "RabbitMQ at {host} lists more than {} queues; only the first {MAX_PAGES} pages are read: narrow `queues` or `vhost`",
+                u64::from(MAX_PAGES) * u64::from(spec.page_size)
+            );
             break;
         }
         page += 1;

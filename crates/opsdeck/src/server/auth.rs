@@ -33,6 +33,9 @@ const COOKIE_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 pub struct Access {
     pub verifier: Arc<TokenVerifier>,
     pub limiter: Arc<FailureLimiter>,
+    /// Failed pushes, counted apart from sign-ins: a job with a stale push URL behind the
+    /// office's NAT must not lock the people behind it out of the console.
+    pub push_limiter: Arc<FailureLimiter>,
     /// Mark the cookie `Secure` (served over TLS).
     pub secure_cookie: bool,
     /// `opsdeck_token_<port>`.
@@ -45,6 +48,7 @@ impl Access {
         Access {
             verifier,
             limiter: Arc::new(FailureLimiter::new(10, Duration::from_secs(60))),
+            push_limiter: Arc::new(FailureLimiter::new(10, Duration::from_secs(60))),
             secure_cookie,
             cookie_name: format!("{COOKIE_PREFIX}{port}"),
         }

@@ -1,6 +1,7 @@
 //! `/api/push/{token}`: services report in for `type = "push"` checks. The token in the path is
 //! the credential, so a wrong one is answered with a bare 404 (nothing says whether push checks
-//! exist), logged without the token, and counted by the same brake as bad API tokens.
+//! exist), logged without the token, and slowed by a brake like the one on bad API tokens (but
+//! counted apart from it).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -44,7 +45,7 @@ pub async fn push(
     req: axum::extract::Request,
 ) -> Response {
     let ip = client_ip(&req);
-    let limiter = &state.access.limiter;
+    let limiter = &state.access.push_limiter;
     if let Some(wait) = limiter.blocked(ip) {
         let secs = wait.as_secs().max(1);
         let mut r = error(
