@@ -6,8 +6,8 @@ BUILD_PACKAGES="build-essential pkg-config libdbus-1-dev libssl-dev libwebkit2gt
 # Extra packages the test suite uses: a real Secret Service on a private D-Bus, Chromium for the
 # web UI tests, an X server plus WebKit's WebDriver for the desktop app's end-to-end test, and
 # the real servers checks are tested against (RabbitMQ, with pika for test consumers;
-# Prometheus with blackbox_exporter).
-TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon dbus-x11 libsecret-tools sqlite3 curl chromium xvfb webkit2gtk-driver libayatana-appindicator3-1 rabbitmq-server python3-pika prometheus prometheus-blackbox-exporter"
+# Prometheus with blackbox_exporter), and an SMTP sink (aiosmtpd) that alert mails go to.
+TEST_PACKAGES="gnome-keyring dbus-bin dbus-daemon dbus-x11 libsecret-tools sqlite3 curl chromium xvfb webkit2gtk-driver libayatana-appindicator3-1 rabbitmq-server python3-pika python3-aiosmtpd prometheus prometheus-blackbox-exporter"
 
 # tauri-driver (the WebDriver front of the desktop app), built once into the user's cache.
 TAURI_DRIVER_VERSION="2.0.6"
