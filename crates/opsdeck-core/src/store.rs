@@ -32,6 +32,27 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// SQLite's "database is locked" (`SQLITE_BUSY` and its extended codes).
+    fn is_busy(&self) -> bool {
+        let e = match self {
+            StoreError::Open { source, .. } | StoreError::Query(source) => source,
+            StoreError::Migrate {
+                source: sqlx::migrate::MigrateError::Execute(source),
+                ..
+            } => source,
+            StoreError::Migrate { .. } => return false,
+        };
+        match e {
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|c| c & 0xff == 5),
+            _ => false,
+        }
+    }
+}
+
 /// Roll-up levels: (table, bucket length in ms, how long buckets are kept in ms).
 const LEVELS: [(&str, i64, i64); 3] = [
     ("rollup_5m", 5 * 60_000, 8 * DAY),
@@ -220,6 +241,22 @@ impl Store {
         options: SqliteConnectOptions,
         shown: String,
     ) -> Result<Store, StoreError> {
+        // Right after a crash (a killed process, a power cut), the first opener recovers the
+        // write-ahead log, and SQLite answers "database is locked" to the others without
+        // waiting for the busy timeout: try again for a few seconds rather than fail to start.
+        let mut attempt = 0;
+        loop {
+            match Self::open_once(options.clone(), shown.clone()).await {
+                Err(e) if e.is_busy() && attempt < 20 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn open_once(options: SqliteConnectOptions, shown: String) -> Result<Store, StoreError> {
         let in_memory = shown == ":memory:";
         let pool = SqlitePoolOptions::new()
             // An in-memory database exists once per connection.

@@ -124,7 +124,11 @@ async fn post_json(
         ))
     })?;
     let host = crate::probe::http::authority(&parsed);
-    let mut request = couriers.http.post(parsed).json(body);
+    let mut request = couriers
+        .http
+        .post(parsed)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
     for (k, v) in headers {
         request = request.header(k, v);
     }
