@@ -97,8 +97,11 @@ impl Default for AlertSettings {
                 AlertOn::Recovery,
             ],
             reminder: Duration::from_secs(30 * 60),
-            group_wait: Duration::from_secs(1),
-            group_max: Duration::from_secs(3),
+            // Checks run on their own schedules, so the failures of one outage reach the alerter
+            // spread over an interval: a group stays open while they keep coming less than
+            // `group_wait` apart, and goes out that long after the last one.
+            group_wait: Duration::from_secs(2),
+            group_max: Duration::from_secs(60),
             severity: Severity::Warning,
             console_url: None,
         }
