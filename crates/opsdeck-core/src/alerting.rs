@@ -287,15 +287,27 @@ impl Snapshot {
                 .filter(|v| v.last_status == status)
                 .map_or_else(|| reason.to_string(), |v| v.message.clone()),
             since: time_fmt::rfc3339_from_ms(since_ms),
-            url: self.config.alerting.console_url.as_ref().map(|base| {
-                format!(
-                    "{}/#/checks/{}",
-                    base.trim_end_matches('/'),
-                    url::form_urlencoded::byte_serialize(series.as_bytes()).collect::<String>()
-                )
-            }),
+            url: self
+                .config
+                .alerting
+                .console_url
+                .as_ref()
+                .map(|base| format!("{}/#/check/{}", base.trim_end_matches('/'), uri_component(series))),
         }
     }
+}
+
+/// A result id as the console's address takes it (JavaScript's `encodeURIComponent`).
+fn uri_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn alert_on(status: Status) -> AlertOn {

@@ -214,7 +214,7 @@ async fn teams_slack_and_webhook_get_exactly_the_documented_payloads() {
                 "previous_status": "up",
                 "message": message,
                 "since": since,
-                "url": "https://opsdeck.example.com/#/checks/fsw",
+                "url": "https://opsdeck.example.com/#/check/fsw",
             }],
             "console_url": "https://opsdeck.example.com",
         })
@@ -256,7 +256,7 @@ async fn teams_slack_and_webhook_get_exactly_the_documented_payloads() {
                                     { "title": "Since", "value": since },
                                 ] },
                             ],
-                            "selectAction": { "type": "Action.OpenUrl", "url": "https://opsdeck.example.com/#/checks/fsw" },
+                            "selectAction": { "type": "Action.OpenUrl", "url": "https://opsdeck.example.com/#/check/fsw" },
                         },
                     ],
                     "actions": [{ "type": "Action.OpenUrl", "title": "Open opsdeck", "url": "https://opsdeck.example.com" }],
@@ -273,10 +273,10 @@ async fn teams_slack_and_webhook_get_exactly_the_documented_payloads() {
     assert_eq!(
         slack.body,
         json!({
-            "text": format!("[CRITICAL] Field Service Web API is down\nDOWN    Field Service Web API (Live): {m}\n  https://opsdeck.example.com/#/checks/fsw\n"),
+            "text": format!("[CRITICAL] Field Service Web API is down\nDOWN    Field Service Web API (Live): {m}\n  https://opsdeck.example.com/#/check/fsw\n"),
             "blocks": [
                 { "type": "header", "text": { "type": "plain_text", "text": "[CRITICAL] Field Service Web API is down" } },
-                { "type": "section", "text": { "type": "mrkdwn", "text": format!(":red_circle: <https://opsdeck.example.com/#/checks/fsw|Field Service Web API> (Live) is *down*\n{m}") } },
+                { "type": "section", "text": { "type": "mrkdwn", "text": format!(":red_circle: <https://opsdeck.example.com/#/check/fsw|Field Service Web API> (Live) is *down*\n{m}") } },
                 { "type": "context", "elements": [{ "type": "mrkdwn", "text": "<https://opsdeck.example.com|Open opsdeck>" }] },
             ],
         })
