@@ -276,6 +276,51 @@ fn notify<R: Runtime>(app: &AppHandle<R>, toast: toast::Toast) {
     }
 }
 
+/// Shows the notifications of `type = "desktop"` alert channels, within the user's mute.
+struct DesktopAlerts<R: Runtime> {
+    app: AppHandle<R>,
+    prefs: Arc<Preferences>,
+}
+
+impl<R: Runtime> std::fmt::Debug for DesktopAlerts<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DesktopAlerts").finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> opsdeck_core::alerting::channel::DesktopSink for DesktopAlerts<R> {
+    fn show(&self, n: &opsdeck_core::alerting::notification::Notification) -> Result<(), String> {
+        // Muted (or notifications off): taken, not shown; showing it after the mute would be
+        // news from the past.
+        if !self.prefs.allows_toasts() {
+            tracing::info!(title = %n.title, "alert not shown: notifications are muted");
+            return Ok(());
+        }
+        let body: Vec<String> = n.items.iter().take(4).map(|i| i.line()).collect();
+        let mut body = body.join("\n");
+        if n.items.len() > 4 {
+            body.push_str(&format!("\nand {} more", n.items.len() - 4));
+        }
+        notify(
+            &self.app,
+            toast::Toast {
+                title: n.prefixed_title(),
+                body,
+                check_id: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Whether the estate routes alerts to the desktop itself: then the alert pipeline shows
+/// them, and the built-in toasts of every transition step aside.
+fn has_desktop_channel(engine: &opsdeck_core::engine::Engine) -> bool {
+    engine.config().channel.iter().any(|c| {
+        c.common.enabled && matches!(c.spec, opsdeck_core::config::ChannelSpec::Desktop(_))
+    })
+}
+
 pub fn run() -> Result<(), tauri::Error> {
     let options = options();
     let _logs = opsdeck::logging::init("info", Some(&options.data_dir));
@@ -307,14 +352,19 @@ pub fn run() -> Result<(), tauri::Error> {
             let prefs = Arc::new(Preferences::load(options.data_dir.clone()));
             app.manage(Engine(tokio::sync::Mutex::new(Some(booted))));
             forward_events(app.handle(), &api);
+            api.engine().set_desktop_sink(Arc::new(DesktopAlerts {
+                app: app.handle().clone(),
+                prefs: prefs.clone(),
+            }));
             {
                 let handle = app.handle().clone();
                 let allow = prefs.clone();
+                let engine = api.engine().clone();
                 tauri::async_runtime::spawn(toast::run(
                     api.engine().clone(),
                     api.engine().subscribe(),
                     toast::GROUPING,
-                    move || allow.allows_toasts(),
+                    move || allow.allows_toasts() && !has_desktop_channel(&engine),
                     move |t| notify(&handle, t),
                 ));
             }
