@@ -287,12 +287,13 @@ impl Snapshot {
                 .filter(|v| v.last_status == status)
                 .map_or_else(|| reason.to_string(), |v| v.message.clone()),
             since: time_fmt::rfc3339_from_ms(since_ms),
-            url: self
-                .config
-                .alerting
-                .console_url
-                .as_ref()
-                .map(|base| format!("{}/#/check/{}", base.trim_end_matches('/'), uri_component(series))),
+            url: self.config.alerting.console_url.as_ref().map(|base| {
+                format!(
+                    "{}/#/check/{}",
+                    base.trim_end_matches('/'),
+                    uri_component(series)
+                )
+            }),
         }
     }
 }

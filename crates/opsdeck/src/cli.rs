@@ -321,12 +321,19 @@ fn config_command(cli: &Cli, action: &ConfigAction) -> i32 {
             let (path, _) = config_path(cli);
             match load_config(&path) {
                 Ok(c) => {
+                    let mut credentials = c.secret_refs();
+                    credentials.extend(c.channel_secret_refs());
+                    let channels = if c.channel.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} notification channels", c.channel.len())
+                    };
                     out(&format!(
-                        "{}: ok ({} environments, {} checks, {} credential references)\n",
+                        "{}: ok ({} environments, {} checks{channels}, {} credential references)\n",
                         path.display(),
                         c.environment.len(),
                         c.check.len(),
-                        c.secret_refs().len()
+                        credentials.len()
                     ));
                     0
                 }
@@ -441,13 +448,31 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            let Some(users) = config.secret_refs().remove(name.as_str()) else {
+            let users = config
+                .secret_refs()
+                .remove(name.as_str())
+                .unwrap_or_default();
+            let channels = config
+                .channel_secret_refs()
+                .remove(name.as_str())
+                .unwrap_or_default();
+            if users.is_empty() && channels.is_empty() {
                 eprintln!(
-                    "no check in {} uses the credential `{name}`; `opsdeck secret list` shows the ones in use",
+                    "no check or channel in {} uses the credential `{name}`; `opsdeck secret list` shows the ones in use",
                     path.display()
                 );
                 return exit::USAGE;
-            };
+            }
+            // A channel that uses it sends a test notification.
+            for channel in &channels {
+                let code = alerts::test(cli, channel).await;
+                if code != 0 {
+                    return code;
+                }
+            }
+            if users.is_empty() {
+                return 0;
+            }
             check(cli, *format, &users).await
         }
         SecretAction::List => {
@@ -456,7 +481,12 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            let refs = config.secret_refs();
+            let mut refs = config.secret_refs();
+            for (name, channels) in config.channel_secret_refs() {
+                refs.entry(name)
+                    .or_default()
+                    .extend(channels.into_iter().map(|c| format!("channel {c}")));
+            }
             let dates = CredentialDates::load(&data);
             run(Box::new(move || {
                 if refs.is_empty() {

@@ -11,6 +11,10 @@ problem: string | null,
  */
 used_by: Array<string>, 
 /**
+ * Ids of the notification channels that use it (an SMTP password, a Teams or Slack URL).
+ */
+channels: Array<string>, 
+/**
  * When it was last stored through opsdeck (RFC 3339), if known.
  */
 last_set: string | null, };

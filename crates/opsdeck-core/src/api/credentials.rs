@@ -30,6 +30,8 @@ pub struct CredentialView {
     pub problem: Option<String>,
     /// Ids of the checks that use it; empty for one stored from the console but no longer used.
     pub used_by: Vec<String>,
+    /// Ids of the notification channels that use it (an SMTP password, a Teams or Slack URL).
+    pub channels: Vec<String>,
     /// When it was last stored through opsdeck (RFC 3339), if known.
     pub last_set: Option<String>,
 }
@@ -66,9 +68,11 @@ impl Api {
     }
 
     pub async fn credentials(&self) -> Result<Credentials, ApiError> {
-        let mut used = self.engine.config().secret_refs();
+        let config = self.engine.config();
+        let mut used = config.secret_refs();
+        let mut channels = config.channel_secret_refs();
         let dates = self.dates();
-        for name in dates.set_at.keys() {
+        for name in dates.set_at.keys().chain(channels.keys()) {
             used.entry(name.clone()).or_default();
         }
         let secrets = self.engine.secrets().clone();
@@ -88,6 +92,7 @@ impl Api {
                     };
                     CredentialView {
                         last_set: dates.set_at.get(&name).cloned(),
+                        channels: channels.remove(&name).unwrap_or_default(),
                         name,
                         state,
                         problem,
@@ -148,19 +153,31 @@ impl Api {
         self.credentials().await
     }
 
-    /// Run every check that uses `name` now and answer their results.
+    /// Run every check that uses `name` now and answer their results; a channel that uses it
+    /// sends a test notification (and its failure is the answer).
     pub async fn test_credential(&self, name: &str) -> Result<Vec<CheckResult>, ApiError> {
-        let users = self
-            .engine
-            .config()
-            .secret_refs()
+        let config = self.engine.config();
+        let channels = config
+            .channel_secret_refs()
             .remove(name)
-            .ok_or_else(|| {
-                ApiError::new(
-                    "not_found",
-                    format!("no check uses the credential `{name}`"),
-                )
-            })?;
+            .unwrap_or_default();
+        let users = config.secret_refs().remove(name).unwrap_or_default();
+        if users.is_empty() && channels.is_empty() {
+            return Err(ApiError::new(
+                "not_found",
+                format!("no check or channel uses the credential `{name}`"),
+            ));
+        }
+        for channel in &channels {
+            crate::alerting::test_channel(
+                self.engine.store().pool(),
+                &config,
+                &self.engine.couriers(),
+                channel,
+                "credential test",
+            )
+            .await?;
+        }
         let runs = users.iter().map(|id| self.engine.check_now(id));
         let mut results = Vec::new();
         for r in futures::future::join_all(runs).await {

@@ -258,7 +258,8 @@ async fn show_open(pool: &sqlx::SqlitePool, format: Format) -> i32 {
     0
 }
 
-async fn test(cli: &Cli, channel: &str) -> i32 {
+/// Send a test notification through a channel now (also for `secret test` of its credential).
+pub(super) async fn test(cli: &Cli, channel: &str) -> i32 {
     let (path, _) = config_path(cli);
     let config = match load_config(&path) {
         Ok(c) => c,
