@@ -139,7 +139,10 @@ async fn run(engine: Arc<Engine>, outbox_wake: Arc<Notify>) {
                 Err(e) => tracing::error!(error = %e, "deciding alerts failed; retrying"),
             }
         }
-        if pending.is_empty() && reviewed_at.elapsed() >= REVIEW_EVERY {
+        // Between groups; but a stream of transitions that never pauses must not starve
+        // reminders either.
+        let due = reviewed_at.elapsed() >= REVIEW_EVERY;
+        if due && (pending.is_empty() || reviewed_at.elapsed() >= REVIEW_EVERY * 6) {
             reviewed_at = Instant::now();
             match review(&engine).await {
                 Ok(true) => outbox_wake.notify_one(),

@@ -267,6 +267,15 @@ pub async fn start() -> std::io::Result<DemoEstate> {
                 .await?
             }
         };
+        if env == "live" {
+            // Alerts of the demo go to a stand-in for the support team's webhook, so the
+            // Alerts page has deliveries to show.
+            toml.push_str(&format!(
+                "\n[[channel]]\nid = \"support-hook\"\nname = \"Support webhook (demo stand-in)\"\n\
+                 type = \"webhook\"\nurl = \"{}\"\n",
+                server.hook_url("support")
+            ));
+        }
         for s in &list {
             let tags = s
                 .tags

@@ -74,6 +74,7 @@ impl FakeServer {
         let app = Router::new()
             .route("/svc/{name}/HealthCheck", get(health))
             .route("/svc/{name}/behaviour", axum::routing::put(set_behaviour))
+            .route("/hooks/{name}", axum::routing::post(hook))
             .with_state(fleet);
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await?;
         let addr = listener.local_addr()?;
@@ -86,12 +87,27 @@ impl FakeServer {
     pub fn url(&self, service: &str) -> String {
         format!("http://{}/svc/{service}/HealthCheck", self.addr)
     }
+
+    /// A webhook receiver on this server, for a notification channel to post to.
+    pub fn hook_url(&self, name: &str) -> String {
+        format!("http://{}/hooks/{name}", self.addr)
+    }
 }
 
 impl Drop for FakeServer {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// A webhook receiver that takes any notification, as a team's endpoint would (a Teams
+/// workflow answers 202 too).
+async fn hook(
+    axum::extract::Path(name): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    tracing::debug!(hook = %name, bytes = body.len(), "demo webhook received a notification");
+    StatusCode::ACCEPTED
 }
 
 fn timespan(ms: u64) -> String {

@@ -300,13 +300,26 @@ async fn record(
     Ok(())
 }
 
-/// Forget sent and given-up notifications past the delivery log's keep time.
+/// The timeline is kept this long (like a year of daily uptime).
+const TIMELINE_KEEP: Duration = Duration::from_secs(400 * 24 * 3600);
+
+/// Forget sent and given-up notifications past the delivery log's keep time, timeline entries
+/// past theirs, and snoozes that ended.
 pub async fn prune(pool: &SqlitePool, now_ms: i64) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?")
-            .bind(now_ms - KEEP.as_millis() as i64)
-            .execute(pool)
-            .await?
-            .rows_affected(),
-    )
+    let mut n = sqlx::query("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?")
+        .bind(now_ms - KEEP.as_millis() as i64)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM timeline WHERE ts < ?")
+        .bind(now_ms - TIMELINE_KEEP.as_millis() as i64)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM snoozes WHERE until < ?")
+        .bind(now_ms)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok(n)
 }
