@@ -1,6 +1,7 @@
 // The web UI end to end in headless Chromium against a real `opsdeck demo` server: the
 // overview (list and grid, counts, search, only problems), the Ctrl+K palette, a check's
-// detail page and "Check now", the Queues page and a queue's charts, a status change reaching an open page live, the phone layout,
+// detail page and "Check now", the Queues page and a queue's charts, the Alerts page (acknowledging,
+// snoozing, a check's timeline and notes), a status change reaching an open page live, the phone layout,
 // the dark theme, Settings (read-only on the demo; a real edit against `opsdeck serve` on a
 // temporary file), signing in, tokens and phone pairing, the Credentials page with the real
 // keychain, the PWA manifest and service worker, and the page riding out a server restart. Screenshots of the real UI go to docs/screenshots/.
@@ -16,6 +17,7 @@
 // `web: N passed, N failed`; the exit status is non-zero when a test failed.
 
 import { accessTests } from "./suite/access.mjs";
+import { alertTests } from "./suite/alerts.mjs";
 import { detailTests, paletteTests } from "./suite/detail.mjs";
 import { darkTests, liveTests, phoneTests } from "./suite/live.mjs";
 import { overviewTests } from "./suite/overview.mjs";
@@ -58,6 +60,7 @@ try {
   await paletteTests(ctx);
   await detailTests(ctx);
   await queueTests(ctx);
+  await alertTests(ctx);
   await liveTests(ctx);
   await phoneTests(ctx);
   await darkTests(ctx);

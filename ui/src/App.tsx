@@ -11,6 +11,7 @@ import { StatusBadge } from "./components/StatusBadge";
 import { totalChecks } from "./lib/overview";
 import { CallerContext, canAdminister, canRunChecks, ROLE_LABEL } from "./lib/roles";
 import {
+  ALERTS_HREF,
   CREDENTIALS_HREF,
   OVERVIEW_HREF,
   QUEUES_HREF,
@@ -24,6 +25,7 @@ import { takeTokenFromLocation } from "./lib/signInLink";
 import { STATUS_LABEL } from "./lib/status";
 import { isBoolean, isString, useStoredState } from "./lib/storage";
 import { useLiveOverview, type Connection } from "./lib/useLiveOverview";
+import { AlertsPage } from "./views/AlertsPage";
 import { CheckPage, type BackTarget } from "./views/CheckPage";
 import { CredentialsPage } from "./views/CredentialsPage";
 import { OverviewPage } from "./views/OverviewPage";
@@ -36,6 +38,12 @@ const QUERY_KEY = "opsdeck:overview-query";
 const ONLY_PROBLEMS_KEY = "opsdeck:overview-only-problems";
 
 const ALL_QUEUES: BackTarget = { href: QUEUES_HREF, label: "All queues" };
+const ALL_ALERTS: BackTarget = { href: ALERTS_HREF, label: "All alerts" };
+
+/** The pages a check's page can be opened from, and leads back to. */
+type ListView = "overview" | "queues" | "alerts";
+const isListView = (view: Route["view"]): view is ListView =>
+  view === "overview" || view === "queues" || view === "alerts";
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   live: "Live",
@@ -221,8 +229,8 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
   const checkAll = useCallback(() => api(backend).checkAll(), [backend]);
   const admin = canAdminister(caller);
   // The list a check's page leads back to: the one it was last opened from.
-  const [listView, setListView] = useState<"overview" | "queues">("overview");
-  if ((route.view === "overview" || route.view === "queues") && route.view !== listView) {
+  const [listView, setListView] = useState<ListView>("overview");
+  if (isListView(route.view) && route.view !== listView) {
     setListView(route.view);
   }
 
@@ -273,6 +281,9 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
             </a>
             <a href={QUEUES_HREF} aria-current={route.view === "queues" ? "page" : undefined}>
               Queues
+            </a>
+            <a href={ALERTS_HREF} aria-current={route.view === "alerts" ? "page" : undefined}>
+              Alerts
             </a>
             {admin && (
               <>
@@ -330,10 +341,12 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
               backend={backend}
               id={route.id}
               known={findCheck(overview, route.id)}
-              back={listView === "queues" ? ALL_QUEUES : undefined}
+              back={listView === "queues" ? ALL_QUEUES : listView === "alerts" ? ALL_ALERTS : undefined}
             />
           ) : route.view === "queues" ? (
             <QueuesPage backend={backend} />
+          ) : route.view === "alerts" ? (
+            <AlertsPage backend={backend} overview={overview} />
           ) : route.view === "settings" ? (
             <SettingsPage backend={backend} />
           ) : route.view === "credentials" ? (
@@ -415,8 +428,8 @@ function routeKey(route: Route): string {
 }
 
 /**
- * After navigating, move focus to the new view's heading; back on the overview or the
- * queues, to the link of the check just left, so keyboard users keep their place.
+ * After navigating, move focus to the new view's heading; back on the overview, the queues
+ * or the alerts, to the link of the check just left, so keyboard users keep their place.
  */
 function useRouteFocus(route: Route) {
   const key = routeKey(route);
@@ -427,7 +440,7 @@ function useRouteFocus(route: Route) {
     if (left === undefined) return; // first render: leave focus alone
     const leftCheck = left.startsWith("check:") ? left.slice("check:".length) : null;
     const link =
-      (key === "overview" || key === "queues") && leftCheck !== null
+      (key === "overview" || key === "queues" || key === "alerts") && leftCheck !== null
         ? [...document.querySelectorAll<HTMLElement>("a[data-check-id]")].find(
             (a) => a.dataset.checkId === leftCheck,
           )

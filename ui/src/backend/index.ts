@@ -2,9 +2,11 @@
 // and the desktop shell (Tauri). Nothing outside this folder knows which one is in use.
 
 import type { About } from "../bindings/About";
+import type { AlertsState } from "../bindings/AlertsState";
 import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { CheckForm } from "../bindings/CheckForm";
+import type { ChannelView } from "../bindings/ChannelView";
 import type { CheckResult } from "../bindings/CheckResult";
 import type { CreatedToken } from "../bindings/CreatedToken";
 import type { Credentials } from "../bindings/Credentials";
@@ -23,6 +25,7 @@ import type { Role } from "../bindings/Role";
 import type { SharingStatus } from "../bindings/SharingStatus";
 import type { Stats } from "../bindings/Stats";
 import type { StatusCounts } from "../bindings/StatusCounts";
+import type { Timeline } from "../bindings/Timeline";
 import type { TokenInfo } from "../bindings/TokenInfo";
 import type { Transition } from "../bindings/Transition";
 import { createHttpBackend } from "./http";
@@ -95,6 +98,13 @@ export interface Results {
   tokens: TokenInfo[];
   create_token: CreatedToken;
   revoke_token: TokenInfo[];
+  alerts: AlertsState;
+  timeline: Timeline;
+  acknowledge: null;
+  snooze: null;
+  add_note: null;
+  channels: ChannelView[];
+  test_channel: null;
 }
 
 export type Method = Request["method"];
@@ -153,6 +163,24 @@ export function api(backend: Backend) {
     createToken: (name: string, role: Role) =>
       request(backend, { method: "create_token", params: { name, role } }),
     revokeToken: (name: string) => request(backend, { method: "revoke_token", params: { name } }),
+    /** Open alerts, snoozes and the delivery log. */
+    alerts: () => request(backend, { method: "alerts" }),
+    /**
+     * A page of the timeline, newest first: of one result, of a check and all its results, or
+     * (`id` null) of the whole estate. `before` is the previous page's `before`.
+     */
+    timeline: (id: string | null, before: string | null = null, limit: number | null = null) =>
+      request(backend, { method: "timeline", params: { id, before, limit } }),
+    /** Stops reminders of the open alert until it recovers; rejects with `conflict` when none is open. */
+    acknowledge: (id: string, note: string | null = null) =>
+      request(backend, { method: "acknowledge", params: { id, note } }),
+    /** Holds back the alerts of a result or a check for `minutes`; null ends the snooze. */
+    snooze: (id: string, minutes: number | null, note: string | null = null) =>
+      request(backend, { method: "snooze", params: { id, minutes, note } }),
+    addNote: (id: string, text: string) => request(backend, { method: "add_note", params: { id, text } }),
+    channels: () => request(backend, { method: "channels" }),
+    /** Sends a test notification now; rejects with `unavailable` and the reason when it fails. */
+    testChannel: (id: string) => request(backend, { method: "test_channel", params: { id } }),
   };
 }
 

@@ -84,6 +84,7 @@ describe("Jump to (command palette)", () => {
     expect(optionNames()).toEqual([
       "Overview, page",
       "Queues, page",
+      "Alerts, page",
       "Credentials, page",
       "Settings, page",
       "Payments API, Production, Down",
@@ -157,7 +158,8 @@ describe("Jump to (command palette)", () => {
     render(<App backend={backend} />);
     await screen.findByText("Website");
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
-    // Past the four pages (Overview, Queues, Credentials, Settings) and the first check.
+    // Past the five pages (Overview, Queues, Alerts, Credentials, Settings) and the first check.
+    fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });

@@ -48,6 +48,7 @@ describe("jump search", () => {
     expect(titles("")).toEqual([
       "Overview",
       "Queues",
+      "Alerts",
       "Credentials",
       "Settings",
       "Payments API",
@@ -55,7 +56,7 @@ describe("jump search", () => {
       "Website",
       "Auth",
     ]);
-    expect(titles("", 3)).toEqual(["Overview", "Queues", "Credentials"]);
+    expect(titles("", 3)).toEqual(["Overview", "Queues", "Alerts"]);
   });
 
   it("lists the admin's pages only for an admin", () => {
@@ -63,8 +64,8 @@ describe("jump search", () => {
       jumpTargets(overview(), admin)
         .filter((t) => t.kind === "page")
         .map((t) => t.title);
-    expect(pages(true)).toEqual(["Overview", "Queues", "Credentials", "Settings"]);
-    expect(pages(false)).toEqual(["Overview", "Queues"]);
+    expect(pages(true)).toEqual(["Overview", "Queues", "Alerts", "Credentials", "Settings"]);
+    expect(pages(false)).toEqual(["Overview", "Queues", "Alerts"]);
   });
 
   it("reuses targets of unchanged checks", () => {

@@ -5,7 +5,7 @@
 import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import type { Status } from "../bindings/Status";
-import { checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
+import { ALERTS_HREF, checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
 import { STATUS_RANK } from "./status";
 
 export interface JumpTarget {
@@ -37,6 +37,7 @@ export function fold(text: string): string {
 const PAGES: readonly JumpTarget[] = [
   page("overview", OVERVIEW_HREF, "Overview"),
   page("queues", QUEUES_HREF, "Queues"),
+  page("alerts", ALERTS_HREF, "Alerts"),
 ];
 /** Pages only an admin can use. */
 const ADMIN_PAGES: readonly JumpTarget[] = [

@@ -18,7 +18,7 @@ export const ROLE_LABEL: Record<Role, string> = {
 /** One line each, for choosing the role of a new token. */
 export const ROLE_DESCRIPTION: Record<Role, string> = {
   viewer: "sees status, check pages and history; changes nothing",
-  operator: "also runs checks on demand and tests credentials",
+  operator: "also runs checks on demand, tests credentials and handles alerts",
   approver: "as operator; reserved for approving changes",
   admin: "everything: settings, credentials and tokens",
 };
@@ -29,6 +29,8 @@ export function hasRole(caller: Caller, least: Role): boolean {
 
 /** May run checks now (Check now, Check all now, Test a credential). */
 export const canRunChecks = (caller: Caller) => hasRole(caller, "operator");
+/** May acknowledge, snooze and add notes to alerts, and send test notifications. */
+export const canHandleAlerts = (caller: Caller) => hasRole(caller, "operator");
 /** May change the estate and settings, credentials and tokens. */
 export const canAdminister = (caller: Caller) => hasRole(caller, "admin");
 

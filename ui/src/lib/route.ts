@@ -3,6 +3,7 @@ import { useSyncExternalStore } from "react";
 export type Route =
   | { view: "overview" }
   | { view: "queues" }
+  | { view: "alerts" }
   | { view: "check"; id: string }
   | { view: "settings" }
   | { view: "credentials" };
@@ -14,6 +15,7 @@ export function parseHash(hash: string): Route {
   if (isPage(hash, SETTINGS_HREF)) return { view: "settings" };
   if (isPage(hash, CREDENTIALS_HREF)) return { view: "credentials" };
   if (isPage(hash, QUEUES_HREF)) return { view: "queues" };
+  if (isPage(hash, ALERTS_HREF)) return { view: "alerts" };
   const m = /^#\/check\/(.+)$/.exec(hash);
   if (m?.[1]) {
     try {
@@ -31,6 +33,7 @@ export function checkHref(id: string): string {
 
 export const OVERVIEW_HREF = "#/";
 export const QUEUES_HREF = "#/queues";
+export const ALERTS_HREF = "#/alerts";
 export const SETTINGS_HREF = "#/settings";
 export const CREDENTIALS_HREF = "#/credentials";
 
@@ -49,8 +52,8 @@ function subscribe(listener: () => void): () => void {
 const snapshot = () => window.location.hash;
 
 /**
- * The view named by the URL hash (`#/`, `#/queues`, `#/check/<id>`, `#/settings` or
- * `#/credentials`).
+ * The view named by the URL hash (`#/`, `#/queues`, `#/alerts`, `#/check/<id>`, `#/settings`
+ * or `#/credentials`).
  */
 export function useRoute(): Route {
   return parseHash(useSyncExternalStore(subscribe, snapshot));

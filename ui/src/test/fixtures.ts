@@ -1,16 +1,22 @@
 import type { Backend, SessionControls } from "../backend";
+import type { AlertsState } from "../bindings/AlertsState";
 import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
+import type { ChannelView } from "../bindings/ChannelView";
 import type { CheckView } from "../bindings/CheckView";
+import type { Delivery } from "../bindings/Delivery";
 import type { Event } from "../bindings/Event";
 import type { FigureHistory } from "../bindings/FigureHistory";
 import type { FigurePoint } from "../bindings/FigurePoint";
 import type { FigureWindow } from "../bindings/FigureWindow";
 import type { Movement } from "../bindings/Movement";
+import type { OpenAlert } from "../bindings/OpenAlert";
 import type { QueueList } from "../bindings/QueueList";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
 import type { Status } from "../bindings/Status";
+import type { Timeline } from "../bindings/Timeline";
+import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { countStatuses, STATUS_RANK, worst } from "../lib/status";
 
 export const NOW = Date.parse("2025-06-01T12:00:00Z");
@@ -83,10 +89,16 @@ export function detail(c: CheckView): CheckDetail {
 
 export const ADMIN: Caller = { name: "ada", role: "admin" };
 
-/** What every fake answers unless a test says otherwise: signed in as an admin, no tokens. */
+/**
+ * What every fake answers unless a test says otherwise: signed in as an admin, no tokens, no
+ * alerts, an empty timeline and no channels.
+ */
 const DEFAULTS: Partial<Record<Request["method"], (req: Request) => unknown>> = {
   session: () => ADMIN,
   tokens: () => [],
+  alerts: (): AlertsState => ({ open: [], snoozes: [], deliveries: [] }),
+  timeline: (): Timeline => ({ entries: [], before: null }),
+  channels: (): ChannelView[] => [],
 };
 
 /** A backend answering from handlers, with a hand-driven event stream. */
@@ -324,5 +336,117 @@ export function figures(
       ack_rate: null,
       ...more,
     })),
+  };
+}
+
+/** An open alert of `series`, opened `msAgo` before NOW, notified and not acknowledged. */
+export function openAlert(series: string, partial: Partial<OpenAlert> = {}, msAgo = 1_800_000): OpenAlert {
+  return {
+    name: series,
+    series,
+    opened_at_ms: NOW - msAgo,
+    status: "down",
+    reason: "3 failures in a row",
+    notified_at_ms: NOW - msAgo + 5_000,
+    notified_status: "down",
+    acked_at_ms: null,
+    acked_by: null,
+    ack_note: null,
+    suppressed_by: null,
+    ...partial,
+  };
+}
+
+export function delivery(id: string, partial: Partial<Delivery> = {}, msAgo = 600_000): Delivery {
+  return {
+    id,
+    channel: "support-mail",
+    kind: "alert",
+    title: "Payments API is down",
+    series: ["payments-api"],
+    state: "sent",
+    attempts: 1,
+    created_at: iso(msAgo),
+    next_attempt_at: null,
+    sent_at: iso(msAgo - 2_000),
+    last_error: null,
+    ...partial,
+  };
+}
+
+export function timelineEntry(partial: Partial<TimelineEntry> & Pick<TimelineEntry, "kind">, msAgo = 60_000): TimelineEntry {
+  return {
+    at: iso(msAgo),
+    series: "payments-api",
+    message: "",
+    actor: null,
+    status: null,
+    details: {},
+    ...partial,
+  };
+}
+
+export function channel(id: string, partial: Partial<ChannelView> = {}): ChannelView {
+  return {
+    id,
+    name: id,
+    type: "email",
+    enabled: true,
+    credentials: [],
+    target: "support@example.test",
+    ...partial,
+  };
+}
+
+/** Two open alerts (one acknowledged), a snooze, and three deliveries (sent, pending, given up). */
+export function alertsState(): AlertsState {
+  return {
+    open: [
+      openAlert("search", { name: "Search", status: "degraded", reason: "slow" }, 7_200_000),
+      openAlert("payments-api", { name: "Payments API" }, 1_800_000),
+      openAlert(
+        "auth",
+        {
+          name: "Auth",
+          status: "down",
+          acked_at_ms: NOW - 600_000,
+          acked_by: "grace",
+          ack_note: "restarting the app pool",
+        },
+        3_600_000,
+      ),
+    ],
+    snoozes: [{ series: "web", until_ms: NOW + 4 * 3_600_000, by: "ada", note: "release tonight" }],
+    deliveries: [
+      delivery("n1", {}, 1_700_000),
+      delivery(
+        "n3",
+        {
+          channel: "teams-ops",
+          kind: "reminder",
+          title: "Auth is still down",
+          series: ["auth"],
+          state: "failed",
+          attempts: 8,
+          sent_at: null,
+          last_error: "HTTP 403 Forbidden",
+        },
+        300_000,
+      ),
+      delivery(
+        "n2",
+        {
+          channel: "support-mail",
+          title: "Search is degraded",
+          series: ["search"],
+          state: "pending",
+          attempts: 2,
+          sent_at: null,
+          next_attempt_at: iso(-120_000),
+          last_error: "connection refused",
+        },
+        900_000,
+      ),
+    ],
   };
 }

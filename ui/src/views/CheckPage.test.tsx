@@ -6,7 +6,20 @@ import type { Request } from "../bindings/Request";
 import { BackendError } from "../backend";
 import type { CheckView } from "../bindings/CheckView";
 import type { FigureWindow } from "../bindings/FigureWindow";
-import { check, detail, FakeBackend, figures, NOW, overview, queueCheck } from "../test/fixtures";
+import type { Role } from "../bindings/Role";
+import type { Timeline } from "../bindings/Timeline";
+import {
+  alertsState,
+  check,
+  detail,
+  FakeBackend,
+  figures,
+  NOW,
+  openAlert,
+  overview,
+  queueCheck,
+  timelineEntry,
+} from "../test/fixtures";
 
 const payments = check({
   id: "payments-api",
@@ -453,5 +466,191 @@ describe("A Prometheus result's page", () => {
     expect(chart.getAttribute("aria-label")).toContain("Value from 10 to 42.5");
     expect(chart.getAttribute("aria-label")).toContain("down above 120; degraded above 30");
     expect(chart.querySelectorAll("line.chart-threshold")).toHaveLength(2);
+  });
+});
+
+describe("A check's alerts", () => {
+  const payments = check({ id: "payments-api", name: "Payments API", status: "down" });
+  const TIMELINE: Timeline = {
+    entries: [
+      timelineEntry({ kind: "note", message: "DBA paged", actor: "grace" }, 120_000),
+      timelineEntry({ kind: "delivered", message: "alert delivered to `support-mail`" }, 1_690_000),
+      timelineEntry({ kind: "transition", message: "3 failures in a row", status: "down" }, 1_800_000),
+    ],
+    before: "2025-06-01T11:30:00Z",
+  };
+
+  function backendFor(role: Role, alerts = alertsState(), handlers: ConstructorParameters<typeof FakeBackend>[0] = {}) {
+    window.location.hash = "#/check/payments-api";
+    return new FakeBackend({
+      overview: () => overview(),
+      session: () => ({ name: `someone-${role}`, role }),
+      check_detail: () => detail(payments),
+      alerts: () => alerts,
+      timeline: (req) =>
+        req.method === "timeline" && req.params.before !== null
+          ? { entries: [timelineEntry({ kind: "snoozed", message: "snoozed for 1h", actor: "ada" }, 7_200_000)], before: null }
+          : TIMELINE,
+      acknowledge: () => null,
+      snooze: () => null,
+      add_note: () => null,
+      ...handlers,
+    });
+  }
+
+  const section = () => screen.getByRole("region", { name: "Alerts" });
+  /** The first line of the section: the open alert, or that there is none. */
+  const alertLine = () => section().querySelector(".alert-state, .muted")?.textContent;
+  const noticeText = () => document.querySelector(".detail-status")?.textContent;
+
+  function params<M extends Request["method"]>(backend: FakeBackend, method: M) {
+    return backend.calls
+      .filter((c): c is Extract<Request, { method: M }> => c.method === method)
+      .map((c) => ("params" in c ? c.params : undefined));
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("shows the check's timeline, 20 entries at a time", async () => {
+    const backend = backendFor("viewer");
+    render(<App backend={backend} />);
+    const list = await screen.findByRole("list", { name: "Timeline of Payments API" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((li) => li.querySelector(".timeline-kind")?.textContent)).toEqual([
+      "Note",
+      "Delivered",
+      "Status changed to Down",
+    ]);
+    expect(items[0]!.textContent).toContain("DBA paged by grace");
+    // Its own entries need no link to the page they are on.
+    expect(within(list).queryByRole("link")).toBeNull();
+    expect(params(backend, "timeline")).toEqual([{ id: "payments-api", before: null, limit: 20 }]);
+
+    fireEvent.click(within(section()).getByRole("button", { name: "Older timeline entries" }));
+    await waitFor(() => expect(within(list).getAllByRole("listitem")).toHaveLength(4));
+    expect(params(backend, "timeline")[1]).toEqual({ id: "payments-api", before: "2025-06-01T11:30:00Z", limit: 20 });
+  });
+
+  it("says where the open alert stands", async () => {
+    render(<App backend={backendFor("viewer")} />);
+    await screen.findByRole("list", { name: "Timeline of Payments API" });
+    await waitFor(() => expect(alertLine()).toBe("Open alert, for 30 min: notified"));
+    expect(screen.getByRole("heading", { level: 1, name: "Payments API" })).toBeTruthy();
+  });
+
+  it("says why its alerts are held back", async () => {
+    const state = alertsState();
+    state.open = [openAlert("payments-api", { name: "Payments API", suppressed_by: "suppressed by auth", notified_at_ms: null })];
+    render(<App backend={backendFor("viewer", state)} />);
+    expect(await screen.findByText("Alerts held back: suppressed by auth")).toBeTruthy();
+    expect(alertLine()).toBe("Open alert, for 30 min: not notified yet");
+  });
+
+  it("offers a viewer nothing to do", async () => {
+    render(<App backend={backendFor("viewer")} />);
+    await screen.findByRole("list", { name: "Timeline of Payments API" });
+    await within(section()).findByText(/Open alert/);
+    expect(within(section()).queryByRole("button", { name: /Acknowledge|End snooze/ })).toBeNull();
+    expect(within(section()).queryByRole("group", { name: /Snooze/ })).toBeNull();
+    expect(within(section()).queryByRole("textbox", { name: "Note" })).toBeNull();
+  });
+
+  it("lets an operator acknowledge the open alert", async () => {
+    const backend = backendFor("operator");
+    render(<App backend={backend} />);
+    const button = await within(await screen.findByRole("region", { name: "Alerts" })).findByRole("button", {
+      name: "Acknowledge Payments API",
+    });
+    fireEvent.click(button);
+    const dialog = screen.getByRole("dialog", { name: "Acknowledge alert" });
+    fireEvent.change(within(dialog).getByLabelText("Note (optional)"), { target: { value: "failing over" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Acknowledge" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(params(backend, "acknowledge")).toEqual([{ id: "payments-api", note: "failing over" }]);
+    expect(noticeText()).toBe("Acknowledged Payments API (“failing over”). Reminders stop until it recovers.");
+  });
+
+  it("offers no Acknowledge without an open alert, but snoozing still", async () => {
+    const state = alertsState();
+    state.open = [];
+    const backend = backendFor("operator", state);
+    render(<App backend={backend} />);
+    await within(await screen.findByRole("region", { name: "Alerts" })).findByText("No open alert.");
+    expect(within(section()).queryByRole("button", { name: /Acknowledge/ })).toBeNull();
+
+    fireEvent.click(within(section()).getByRole("button", { name: "Snooze Payments API for 1 hour" }));
+    await waitFor(() => expect(params(backend, "snooze")).toEqual([{ id: "payments-api", minutes: 60, note: null }]));
+    await waitFor(() => expect(noticeText()).toBe("Snoozed Payments API for 1 hour: its alerts are held back until then."));
+  });
+
+  it("shows the snooze and ends it", async () => {
+    const state = alertsState();
+    state.snoozes = [{ series: "payments-api", until_ms: NOW + 3_600_000, by: "ada", note: "deploy" }];
+    const backend = backendFor("operator", state);
+    render(<App backend={backend} />);
+    const line = await within(await screen.findByRole("region", { name: "Alerts" })).findByText(/^Snoozed until/);
+    expect(line.textContent).toMatch(/^Snoozed until 1 Jun 2025, \d{2}:00:00 \(60 min left\) by ada: deploy$/);
+
+    fireEvent.click(within(section()).getByRole("button", { name: "End snooze of Payments API" }));
+    await waitFor(() => expect(params(backend, "snooze")).toEqual([{ id: "payments-api", minutes: null, note: null }]));
+  });
+
+  it("adds a note to the timeline", async () => {
+    let noted: string | null = null;
+    const backend = backendFor("operator", alertsState(), {
+      add_note: (req) => {
+        if (req.method === "add_note") noted = req.params.text;
+        return null;
+      },
+    });
+    render(<App backend={backend} />);
+    const note = await within(await screen.findByRole("region", { name: "Alerts" })).findByRole("textbox", {
+      name: "Note",
+    });
+    await screen.findByRole("list", { name: "Timeline of Payments API" });
+    expect(backend.count("timeline")).toBe(1);
+
+    // Nothing to send yet.
+    fireEvent.click(within(section()).getByRole("button", { name: "Add note" }));
+    expect(within(section()).getByRole("alert").textContent).toBe("Write the note first.");
+    expect(note.getAttribute("aria-invalid")).toBe("true");
+    expect(backend.count("add_note")).toBe(0);
+
+    fireEvent.change(note, { target: { value: " Restarted the app pool on web-02 " } });
+    fireEvent.click(within(section()).getByRole("button", { name: "Add note" }));
+
+    await waitFor(() => expect(noticeText()).toBe("Added a note to the timeline of Payments API."));
+    expect(params(backend, "add_note")).toEqual([{ id: "payments-api", text: "Restarted the app pool on web-02" }]);
+    expect(noted).toBe("Restarted the app pool on web-02");
+    expect((note as HTMLInputElement).value).toBe("");
+    expect(within(section()).queryByRole("alert")).toBeNull();
+    // The timeline is fetched again, to show it.
+    await act(() => new Promise((r) => setTimeout(r, 50)));
+    expect(backend.count("timeline")).toBe(2);
+  });
+
+  it("fetches its alerts again when this check changes status, not for others", async () => {
+    const backend = backendFor("viewer");
+    render(<App backend={backend} />);
+    await screen.findByRole("list", { name: "Timeline of Payments API" });
+    expect(backend.count("alerts")).toBe(1);
+    const at = new Date(NOW).toISOString();
+
+    act(() => backend.emit({ kind: "transition", transition: { id: "web", from: "up", to: "down", reason: "x", at } }));
+    await act(() => new Promise((r) => setTimeout(r, 1200)));
+    expect(backend.count("alerts")).toBe(1);
+
+    act(() =>
+      backend.emit({ kind: "transition", transition: { id: "payments-api", from: "down", to: "up", reason: "ok", at } }),
+    );
+    await act(() => new Promise((r) => setTimeout(r, 1200)));
+    expect(backend.count("alerts")).toBe(2);
+    expect(backend.count("timeline")).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import type { CheckView } from "../bindings/CheckView";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import { Ago } from "../components/Ago";
+import { CheckAlerts } from "../components/alerts/CheckAlerts";
 import { CheckFigures, figureKind } from "../components/CheckFigures";
 import { SetCredentialDialog } from "../components/credentials/SetCredentialDialog";
 import { LatencyChart } from "../components/LatencyChart";
@@ -73,6 +74,7 @@ export function CheckPage({ backend, id, known, back = ALL_CHECKS }: CheckPagePr
   const [settingCredential, setSettingCredential] = useState<CredentialIssue | null>(null);
   const [notice, setNotice] = useState({ text: "", seq: 0 });
   const caller = useCaller();
+  const announce = useCallback((text: string) => setNotice((n) => ({ text, seq: n.seq + 1 })), []);
 
   const loadDetail = useCallback(
     () =>
@@ -340,6 +342,8 @@ export function CheckPage({ backend, id, known, back = ALL_CHECKS }: CheckPagePr
         </section>
       )}
 
+      {detail && <CheckAlerts backend={backend} client={client} id={id} name={title} announce={announce} />}
+
       {check && <TypeFacts check={check} />}
 
       {check && figures && <CheckFigures client={client} check={check} kind={figures} />}
@@ -465,10 +469,7 @@ export function CheckPage({ backend, id, known, back = ALL_CHECKS }: CheckPagePr
           client={client}
           onStored={(name) => {
             setSettingCredential(null);
-            setNotice((n) => ({
-              text: `Stored credential ${name}. The checks that use it run again now.`,
-              seq: n.seq + 1,
-            }));
+            announce(`Stored credential ${name}. The checks that use it run again now.`);
             // The engine re-runs the checks that use it; live results follow as they come.
             void loadDetail();
           }}

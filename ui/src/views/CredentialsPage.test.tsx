@@ -16,6 +16,7 @@ const stored: CredentialView = {
   state: "stored",
   problem: null,
   used_by: ["payments-api"],
+  channels: [],
   last_set: TWO_HOURS_AGO,
 };
 const missing: CredentialView = {
@@ -23,6 +24,7 @@ const missing: CredentialView = {
   state: "missing",
   problem: "Not in the keychain: set it here or with `opsdeck secret set search-token`.",
   used_by: ["search", "web"],
+  channels: [],
   last_set: null,
 };
 

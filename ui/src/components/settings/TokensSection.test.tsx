@@ -148,7 +148,7 @@ describe("Access tokens", () => {
     expect(role.value).toBe("viewer");
     expect([...role.options].map((o) => o.textContent)).toEqual([
       "Viewer: sees status, check pages and history; changes nothing",
-      "Operator: also runs checks on demand and tests credentials",
+      "Operator: also runs checks on demand, tests credentials and handles alerts",
       "Approver: as operator; reserved for approving changes",
       "Admin: everything: settings, credentials and tokens",
     ]);
