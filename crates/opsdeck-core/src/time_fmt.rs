@@ -22,6 +22,21 @@ pub fn rfc3339_from_ms(ms: i64) -> String {
     rfc3339(from_unix_ms(ms))
 }
 
+/// With milliseconds, for times a client pages by (the next page starts exactly there).
+pub fn rfc3339_ms_from_ms(ms: i64) -> String {
+    let t = from_unix_ms(ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
     OffsetDateTime::parse(s, &Rfc3339)
         .ok()

@@ -7,7 +7,7 @@ import type { TimelineEntryKind } from "./TimelineEntryKind";
  */
 export type TimelineEntry = { 
 /**
- * RFC 3339.
+ * RFC 3339 with milliseconds (the `before` of paging is exact).
  */
 at: string, 
 /**

@@ -58,6 +58,22 @@ describe("Credentials page", () => {
     vi.useRealTimers();
   });
 
+  it("lists the notification channels that use a credential", async () => {
+    const smtp: CredentialView = {
+      name: "smtp",
+      state: "stored",
+      problem: null,
+      used_by: [],
+      channels: ["support-mail"],
+      last_set: null,
+    };
+    renderPage({ credentials: () => credentials({ credentials: [smtp] }) });
+    await screen.findByRole("heading", { name: "smtp" });
+    const c = item("smtp");
+    expect(within(c).getByRole("link", { name: "Channel support-mail" }).getAttribute("href")).toBe("#/alerts");
+    expect(within(c).queryByText("No check")).toBeNull();
+  });
+
   it("lists every credential with its state, checks, last set time and problem", async () => {
     renderPage();
     expect(screen.getByRole("heading", { level: 1, name: "Credentials" })).toBeTruthy();

@@ -18,7 +18,7 @@ import { useFocusAfterRender } from "../components/settings/edits";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatDateTime, formatLatency } from "../lib/format";
 import { canAdminister, canRunChecks, ROLE_LABEL, useCaller } from "../lib/roles";
-import { checkHref, SETTINGS_HREF } from "../lib/route";
+import { ALERTS_HREF, checkHref, SETTINGS_HREF } from "../lib/route";
 import "../settings.css";
 
 type TestState =
@@ -276,13 +276,19 @@ function CredentialItem({
         <div>
           <dt>Used by</dt>
           <dd>
-            {c.used_by.length === 0 ? (
+            {c.used_by.length === 0 && c.channels.length === 0 ? (
               <span className="muted">No check</span>
             ) : (
               <ul className="cred-uses">
                 {c.used_by.map((id) => (
                   <li key={id}>
                     <a href={checkHref(id)}>{checkNames.get(id) ?? id}</a>
+                  </li>
+                ))}
+                {/* A notification channel (an SMTP password, a webhook URL): Test sends it a test. */}
+                {c.channels.map((id) => (
+                  <li key={`channel:${id}`}>
+                    <a href={ALERTS_HREF}>Channel {id}</a>
                   </li>
                 ))}
               </ul>
@@ -308,8 +314,8 @@ function CredentialItem({
         <ConfirmAction
           question={`Delete credential ${c.name}?`}
           note={
-            c.used_by.length > 0
-              ? "The checks that use it fail until it is set again. This cannot be undone."
+            c.used_by.length > 0 || c.channels.length > 0
+              ? "The checks and channels that use it fail until it is set again. This cannot be undone."
               : "This cannot be undone."
           }
           confirmLabel="Delete"

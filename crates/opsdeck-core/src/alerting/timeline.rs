@@ -87,7 +87,7 @@ impl EntryKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[ts(rename = "TimelineEntry")]
 pub struct Entry {
-    /// RFC 3339.
+    /// RFC 3339 with milliseconds (the `before` of paging is exact).
     pub at: String,
     /// Result id; none for the estate (a channel test).
     pub series: Option<String>,
@@ -171,7 +171,7 @@ pub async fn read(
                 }
             }
             Entry {
-                at: time_fmt::rfc3339_from_ms(r.get(0)),
+                at: time_fmt::rfc3339_ms_from_ms(r.get(0)),
                 series: r.get(1),
                 kind,
                 message,

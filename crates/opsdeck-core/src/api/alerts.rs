@@ -63,12 +63,14 @@ impl Api {
             })?),
             None => None,
         };
-        let entries = timeline::read(self.engine.store().pool(), id, before_ms, limit)
+        let mut entries = timeline::read(self.engine.store().pool(), id, before_ms, limit)
             .await
             .map_err(AlertError::from)?;
-        let before = (entries.len() == limit as usize)
-            .then(|| entries.last().map(|e| e.at.clone()))
-            .flatten();
+        let before = if entries.len() == limit as usize {
+            next_page(&mut entries)
+        } else {
+            None
+        };
         Ok(Timeline { entries, before })
     }
 
@@ -149,5 +151,53 @@ impl Api {
             &caller.name,
         )
         .await?)
+    }
+}
+
+/// Where the next (older) page starts. Entries of one millisecond may straddle the end of a
+/// full page: they move to the next page whole (its `before` is just after them), so paging
+/// neither skips nor repeats any.
+fn next_page(entries: &mut Vec<timeline::Entry>) -> Option<String> {
+    let last = entries.last()?.at.clone();
+    let at = crate::time_fmt::parse_rfc3339_ms(&last)?;
+    let keep = entries
+        .iter()
+        .rposition(|e| e.at != last)
+        .map_or(0, |i| i + 1);
+    if keep == 0 {
+        // The whole page is one millisecond: older entries come next.
+        return Some(last);
+    }
+    entries.truncate(keep);
+    Some(crate::time_fmt::rfc3339_ms_from_ms(at + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerting::timeline::{Entry, EntryKind};
+
+    fn entry(at: &str, message: &str) -> Entry {
+        Entry {
+            at: at.into(),
+            series: None,
+            kind: EntryKind::Note,
+            message: message.into(),
+            actor: None,
+            status: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn a_page_never_ends_inside_one_millisecond() {
+        let mut page = vec![
+            entry("2026-12-04T09:00:03.000Z", "a"),
+            entry("2026-12-04T09:00:02.500Z", "b"),
+            entry("2026-12-04T09:00:02.500Z", "c"),
+        ];
+        let before = next_page(&mut page);
+        assert_eq!(page.len(), 1, "b and c go to the next page together");
+        assert_eq!(before.as_deref(), Some("2026-12-04T09:00:02.501Z"));
     }
 }
