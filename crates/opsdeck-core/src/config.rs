@@ -915,33 +915,12 @@ impl<'a> Loader<'a> {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let common_keys = channel_common_fields();
         let (spec, spec_fields) = match type_name.as_str() {
-            "email" => (
-                self.typed_lenient::<EmailChannel>(&key, item, common_keys)
-                    .map(ChannelSpec::Email),
-                schema_fields::<EmailChannel>(),
-            ),
-            "teams" => (
-                self.typed_lenient::<WebhookUrl>(&key, item, common_keys)
-                    .map(ChannelSpec::Teams),
-                schema_fields::<WebhookUrl>(),
-            ),
-            "slack" => (
-                self.typed_lenient::<WebhookUrl>(&key, item, common_keys)
-                    .map(ChannelSpec::Slack),
-                schema_fields::<WebhookUrl>(),
-            ),
-            "webhook" => (
-                self.typed_lenient::<WebhookChannel>(&key, item, common_keys)
-                    .map(ChannelSpec::Webhook),
-                schema_fields::<WebhookChannel>(),
-            ),
-            "desktop" => (
-                self.typed_lenient::<DesktopChannel>(&key, item, common_keys)
-                    .map(ChannelSpec::Desktop),
-                Vec::new(),
-            ),
+            "email" => self.channel_spec(&key, item, ChannelSpec::Email),
+            "teams" => self.channel_spec(&key, item, ChannelSpec::Teams),
+            "slack" => self.channel_spec(&key, item, ChannelSpec::Slack),
+            "webhook" => self.channel_spec(&key, item, ChannelSpec::Webhook),
+            "desktop" => self.channel_spec(&key, item, ChannelSpec::Desktop),
             other => {
                 let hint = did_you_mean(other, ChannelSpec::TYPES.iter().copied())
                     .map(|b| format!("; did you mean `{b}`?"))
@@ -957,7 +936,7 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        let known: Vec<&str> = common_keys
+        let known: Vec<&str> = channel_common_fields()
             .iter()
             .chain(spec_fields.iter())
             .map(String::as_str)
@@ -973,6 +952,20 @@ impl<'a> Loader<'a> {
             common: common?,
             spec: spec?,
         })
+    }
+
+    /// The keys of a channel's `type`, and the names of those keys.
+    fn channel_spec<T: serde::de::DeserializeOwned + JsonSchema>(
+        &mut self,
+        key: &str,
+        item: &Spanned<DeValue<'a>>,
+        wrap: fn(T) -> ChannelSpec,
+    ) -> (Option<ChannelSpec>, Vec<String>) {
+        (
+            self.typed_lenient::<T>(key, item, channel_common_fields())
+                .map(wrap),
+            schema_fields::<T>(),
+        )
     }
 
     /// Reports each key of `table` not in `known`, with the closest known one.

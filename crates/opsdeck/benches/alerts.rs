@@ -10,8 +10,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -81,19 +79,7 @@ fn main() {
     }
     let path = dir.path().join("opsdeck.toml");
     std::fs::write(&path, config).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&path)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("OPSDECK_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    let mut child = support::serve(&path, &dir.path().join("data"));
     println!("opsdeck alert storm benchmark on {}", support::machine());
     println!("{CHECKS} checks at a 10 s interval, 2 webhook channels; all fail at once");
     // Every check has run (and been recorded up) before the storm.

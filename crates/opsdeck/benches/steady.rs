@@ -9,9 +9,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use opsdeck::fakes::{Behaviour, FakeServer};
@@ -50,19 +48,7 @@ fn main() {
     });
     let path = dir.path().join("opsdeck.toml");
     std::fs::write(&path, config).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&path)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("OPSDECK_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    let mut child = support::serve(&path, &dir.path().join("data"));
     let pid = child.id();
     println!(
         "opsdeck serve steady-state benchmark on {}",

@@ -13,16 +13,6 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use support::*;
 
-async fn get(base: &str, path: &str) -> Value {
-    let r = client(base)
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
 async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
     let r = client(base)
         .post(format!("{base}{path}"))
@@ -80,7 +70,7 @@ async fn a_queued_mail_survives_kill_9_and_people_act_on_alerts() {
         "a mail waiting in the outbox",
         Duration::from_secs(30),
         async || {
-            let a = get(&base, "/api/alerts").await;
+            let a = get_json(&base, "/api/alerts").await;
             a["deliveries"]
                 .as_array()
                 .unwrap()
@@ -148,7 +138,7 @@ async fn a_queued_mail_survives_kill_9_and_people_act_on_alerts() {
     )
     .await;
     assert_eq!(status, 200);
-    let timeline = get(&base, "/api/timeline?id=fsw").await;
+    let timeline = get_json(&base, "/api/timeline?id=fsw").await;
     let kinds: Vec<&str> = timeline["entries"]
         .as_array()
         .unwrap()
@@ -167,7 +157,7 @@ async fn a_queued_mail_survives_kill_9_and_people_act_on_alerts() {
     ] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
-    let a = get(&base, "/api/alerts").await;
+    let a = get_json(&base, "/api/alerts").await;
     assert_eq!(a["open"][0]["series"], "fsw");
     assert_eq!(
         a["open"][0]["acked_by"]
@@ -176,7 +166,7 @@ async fn a_queued_mail_survives_kill_9_and_people_act_on_alerts() {
         Some(true)
     );
     assert_eq!(a["open"][0]["ack_note"], "vendor called");
-    let channels = get(&base, "/api/channels").await;
+    let channels = get_json(&base, "/api/channels").await;
     assert_eq!(channels[0]["id"], "support-mail");
     assert_eq!(channels[0]["target"], "support@example.com");
 

@@ -29,16 +29,6 @@ async fn management(base: &str, method: reqwest::Method, path: &str, body: Value
     assert!(r.status().is_success(), "{path}: {}", r.status());
 }
 
-async fn get(base: &str, path: &str) -> Value {
-    let r = client(base)
-        .get(format!("{base}{path}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
 async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
     while !f().await {
@@ -103,7 +93,7 @@ async fn queues_in_the_console() {
     eventually(
         "both queues in the overview, the placeholder gone",
         async || {
-            let o = get(&base, "/api/overview").await;
+            let o = get_json(&base, "/api/overview").await;
             let ids: Vec<String> = o["environments"]
                 .as_array()
                 .unwrap()
@@ -121,7 +111,7 @@ async fn queues_in_the_console() {
     )
     .await;
     eventually("queue a seven deep, with a sparkline", async || {
-        let list = get(&base, "/api/queues").await;
+        let list = get_json(&base, "/api/queues").await;
         list["queues"].as_array().unwrap().iter().any(|r| {
             r["check"]["id"] == a.as_str()
                 && r["check"]["details"]["queue"]["depth"] == 7
@@ -132,7 +122,7 @@ async fn queues_in_the_console() {
     })
     .await;
     let encoded = a.replace('/', "%2F");
-    let detail = get(&base, &format!("/api/checks/{encoded}")).await;
+    let detail = get_json(&base, &format!("/api/checks/{encoded}")).await;
     assert_eq!(detail["check"]["name"], format!("broker: {prefix}.a"));
     // Nobody consumes, which this check allows (`min_consumers = 0`) until `stalled_after`.
     assert_eq!(detail["check"]["details"]["movement"], "no-consumers");
@@ -149,7 +139,7 @@ async fn queues_in_the_console() {
     let run = run.as_array().unwrap();
     assert_eq!(run.len(), 1, "{run:#?}");
     assert_eq!(run[0]["id"], a.as_str());
-    let figures = get(&base, &format!("/api/checks/{encoded}/figures?window=1h")).await;
+    let figures = get_json(&base, &format!("/api/checks/{encoded}/figures?window=1h")).await;
     assert_eq!(figures["bucket_seconds"], 0);
     assert!(
         figures["points"].as_array().unwrap().len() >= 2,
@@ -169,7 +159,7 @@ async fn queues_in_the_console() {
     )
     .await;
     eventually("queue b gone", async || {
-        let list = get(&base, "/api/queues").await;
+        let list = get_json(&base, "/api/queues").await;
         !list["queues"]
             .as_array()
             .unwrap()
@@ -187,7 +177,7 @@ async fn queues_in_the_console() {
     // After a restart, the queue is back at once from the store, not as a placeholder.
     assert_eq!(server.terminate(), Some(0));
     let server = Server::start(&config, &data);
-    let o = get(&server.base, "/api/overview").await;
+    let o = get_json(&server.base, "/api/overview").await;
     let checks = o["environments"][0]["checks"].as_array().unwrap().clone();
     assert!(
         checks

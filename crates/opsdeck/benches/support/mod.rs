@@ -58,3 +58,24 @@ pub fn verdict(ok: bool) -> &'static str {
         "OVER BUDGET"
     }
 }
+
+/// `opsdeck serve` (the release build under test) on an ephemeral loopback port, its log at
+/// `warn` drained in the background so it never blocks on a full pipe.
+pub fn serve(config: &std::path::Path, data_dir: &std::path::Path) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("OPSDECK_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    child
+}

@@ -249,6 +249,17 @@ pub struct Server {
 pub static TOKENS: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
+/// `GET base+path` as the server's admin; it must answer 200 with JSON.
+pub async fn get_json(base: &str, path: &str) -> serde_json::Value {
+    let r = client(base)
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
 /// A client that sends the admin token of the server at `base`.
 pub fn client(base: &str) -> reqwest::Client {
     let token = TOKENS.lock().unwrap().get(base).cloned().unwrap();
