@@ -4,6 +4,7 @@
 pub mod access;
 pub mod alerting;
 pub mod api;
+pub mod cab;
 pub mod config;
 pub mod credential_dates;
 pub mod engine;

@@ -3,6 +3,7 @@
 pub mod boot;
 pub mod cli;
 pub mod demo;
+pub mod fake_bitbucket;
 pub mod fake_broker;
 pub mod fakes;
 pub mod logging;
