@@ -5,6 +5,7 @@
 //! error (serde's or ours) can then name the exact line and key instead of the enclosing table.
 
 mod alerting;
+mod cab;
 mod heartbeat;
 mod locate;
 mod prometheus;
@@ -27,6 +28,7 @@ pub use alerting::{
     ChannelSpec, DesktopChannel, EmailChannel, Maintenance, Repeat, Route, Selector, Severity,
     SmtpSecurity, WebhookChannel, WebhookUrl,
 };
+pub use cab::{CabDestination, CabFlow, CabProvider, CabSettings};
 pub use heartbeat::{BeatSource, HeartbeatFileSpec, PushSpec};
 pub use locate::Position;
 pub use prometheus::PrometheusSpec;
@@ -62,6 +64,8 @@ pub struct Config {
     /// Times when the alerts of some results are held back.
     #[serde(default)]
     pub maintenance: Vec<Maintenance>,
+    /// The CAB file release workflow: the Bitbucket repository, approvers, destination.
+    pub cab: Option<CabSettings>,
 }
 
 /// `[server]`: access rules of `opsdeck serve`.
@@ -389,6 +393,11 @@ impl Config {
         out
     }
 
+    /// The keychain entry of the CAB workflow's Bitbucket token, if any.
+    pub fn cab_secret_ref(&self) -> Option<&SecretRef> {
+        self.cab.as_ref().map(|c| &c.token)
+    }
+
     /// Every keychain entry notification channels read, with the channels that use it.
     pub fn channel_secret_refs(&self) -> BTreeMap<String, Vec<String>> {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -463,6 +472,13 @@ impl Config {
             if let ChannelSpec::Email(e) = &mut channel.spec {
                 e.ca_file.iter_mut().for_each(resolve);
             }
+        }
+        if let Some(CabSettings {
+            destination: Some(CabDestination::Folder { path }),
+            ..
+        }) = &mut self.cab
+        {
+            resolve(path);
         }
     }
 }
@@ -686,6 +702,7 @@ impl<'a> Loader<'a> {
             "channel",
             "route",
             "maintenance",
+            "cab",
         ];
         for (key, value) in root.get_ref().iter() {
             let key_name: &str = key.get_ref();
@@ -715,6 +732,9 @@ impl<'a> Loader<'a> {
                             config.check.push(check);
                         }
                     }
+                }
+                "cab" => {
+                    config.cab = self.typed::<CabSettings>("cab".into(), value);
                 }
                 "alerting" => {
                     if let Some(a) = self.typed::<AlertSettings>("alerting".into(), value) {
@@ -1117,6 +1137,9 @@ impl<'a> Loader<'a> {
         }
         self.validate_push_tokens(&config.check, root);
         self.validate_alerting(config, root);
+        if let Some(cab) = &config.cab {
+            self.validate_cab(cab, root);
+        }
         let st = &config.settings;
         for (key, zero) in [
             ("max_concurrency", st.max_concurrency == 0),

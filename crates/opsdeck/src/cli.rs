@@ -1,6 +1,7 @@
 //! The command-line contract: `check`, `serve`, `config`, `secret`, `demo`, `token`, `alerts`.
 
 mod alerts;
+mod cab;
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
@@ -78,6 +79,11 @@ pub enum Command {
     /// The alert timeline (newest first), open alerts, and acknowledging, snoozing and
     /// testing channels.
     Alerts(alerts::AlertsArgs),
+    /// The CAB release workflow: the catalogue of CAB files in Bitbucket.
+    Cab {
+        #[command(subcommand)]
+        action: cab::CabAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +197,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Secret { action } => secret_command(&cli, action).await,
         Command::Token { action } => token_command(&cli, action).await,
         Command::Alerts(args) => alerts::run(&cli, args).await,
+        Command::Cab { action } => cab::run(&cli, action).await,
     }
 }
 
@@ -486,6 +493,11 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 refs.entry(name)
                     .or_default()
                     .extend(channels.into_iter().map(|c| format!("channel {c}")));
+            }
+            if let Some(r) = config.cab_secret_ref() {
+                refs.entry(r.secret.clone())
+                    .or_default()
+                    .push("the CAB workflow".to_string());
             }
             let dates = CredentialDates::load(&data);
             run(Box::new(move || {
