@@ -126,9 +126,11 @@ async fn engine(dir: &std::path::Path, text: &str, secrets: &[(&str, String)]) -
     engine
 }
 
-/// Quick damping and grouping, so the tests run in seconds.
+/// Quick damping and grouping, so the tests run in seconds. Checks run every second on their
+/// own phases, so one outage's transitions arrive spread over a second and a writer batch:
+/// `group_wait` is longer than that, or a slow moment would split the group.
 const FAST: &str = "[settings]\nfailures_to_down = 1\nsuccesses_to_up = 1\n\
-    [alerting]\ngroup_wait = \"700ms\"\ngroup_max = \"2s\"\n";
+    [alerting]\ngroup_wait = \"2s\"\ngroup_max = \"5s\"\n";
 
 fn check(id: &str, name: &str, base: &str, extra: &str) -> String {
     format!(
