@@ -264,6 +264,39 @@ fn wrong_repo(s: &Shared, ws: &str, repo: &str, cloud: bool) -> Option<Response>
     })
 }
 
+/// What `folder` holds at `commit`: the names of its subfolders, and its files (full paths)
+/// with their version at that commit.
+fn folder_at<'a>(
+    repo: &'a Repository,
+    commit: &str,
+    folder: &str,
+) -> (Vec<String>, Vec<(&'a str, &'a Version)>) {
+    let prefix = if folder.is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
+    let mut dirs: Vec<String> = Vec::new();
+    let mut files = Vec::new();
+    for (file, _) in &repo.files {
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(v) = versions_at(repo, commit, file) else {
+            continue;
+        };
+        match rest.split_once('/') {
+            Some((dir, _)) => {
+                if !dirs.iter().any(|d| d == dir) {
+                    dirs.push(dir.to_string());
+                }
+            }
+            None => files.push((file.as_str(), v[0])),
+        }
+    }
+    (dirs, files)
+}
+
 /// Versions of a file as of a commit (a hash, or the branch's name), newest first.
 fn versions_at<'a>(repo: &'a Repository, commit: &str, file: &str) -> Option<Vec<&'a Version>> {
     let cutoff = if commit == repo.branch || commit == format!("refs/heads/{}", repo.branch) {
@@ -403,38 +436,27 @@ fn cloud_src_inner(
                 .into_response();
         }
     }
+    let (dirs, files) = folder_at(&r, commit, folder);
     let prefix = if folder.is_empty() {
         String::new()
     } else {
         format!("{folder}/")
     };
-    let mut entries: Vec<Value> = Vec::new();
-    let mut dirs: Vec<String> = Vec::new();
-    for (file, _) in &r.files {
-        let Some(rest) = file.strip_prefix(&prefix) else {
-            continue;
-        };
-        let Some(v) = versions_at(&r, commit, file) else {
-            continue;
-        };
-        match rest.split_once('/') {
-            Some((dir, _)) => {
-                let d = format!("{prefix}{dir}");
-                if !dirs.contains(&d) {
-                    dirs.push(d);
-                }
-            }
-            None => entries.push(json!({
+    let dirs: Vec<String> = dirs.into_iter().map(|d| format!("{prefix}{d}")).collect();
+    let entries: Vec<Value> = files
+        .into_iter()
+        .map(|(file, v)| {
+            json!({
                 "type": "commit_file",
                 "path": file,
-                "size": v[0].bytes.len(),
+                "size": v.bytes.len(),
                 "attributes": ["binary"],
                 "mimetype": "application/vnd.ms-cab-compressed",
                 "escaped_path": file,
                 "commit": { "type": "commit", "hash": commit },
-            })),
-        }
-    }
+            })
+        })
+        .collect();
     if entries.is_empty() && dirs.is_empty() && !folder.is_empty() {
         return cloud_error(
             StatusCode::NOT_FOUND,
@@ -587,31 +609,19 @@ async fn dc_browse(
     let r = s.repo.lock().unwrap_or_else(|p| p.into_inner());
     let at = q.at.clone().unwrap_or_else(|| r.branch.clone());
     let folder = path.trim_matches('/').to_string();
-    let prefix = if folder.is_empty() {
-        String::new()
-    } else {
-        format!("{folder}/")
-    };
-    let mut children: Vec<Value> = Vec::new();
-    let mut dirs: Vec<String> = Vec::new();
-    for (file, _) in &r.files {
-        let Some(rest) = file.strip_prefix(&prefix) else {
-            continue;
-        };
-        let Some(v) = versions_at(&r, &at, file) else {
-            continue;
-        };
-        match rest.split_once('/') {
-            Some((dir, _)) if !dirs.contains(&dir.to_string()) => dirs.push(dir.to_string()),
-            Some(_) => {}
-            None => children.push(json!({
-                "path": { "components": [rest], "name": rest, "toString": rest },
-                "contentId": v[0].hash,
+    let (dirs, files) = folder_at(&r, &at, &folder);
+    let children: Vec<Value> = files
+        .into_iter()
+        .map(|(file, v)| {
+            let name = file.rsplit('/').next().unwrap_or(file);
+            json!({
+                "path": { "components": [name], "name": name, "toString": name },
+                "contentId": v.hash,
                 "type": "FILE",
-                "size": v[0].bytes.len(),
-            })),
-        }
-    }
+                "size": v.bytes.len(),
+            })
+        })
+        .collect();
     if children.is_empty() && dirs.is_empty() {
         return dc_error(
             StatusCode::NOT_FOUND,
