@@ -878,31 +878,15 @@ impl<'a> Loader<'a> {
                 prometheus_fields(),
             ),
             other => {
-                let hint = did_you_mean(other, CheckSpec::TYPES.iter().copied())
-                    .map(|b| format!("; did you mean `{b}`?"))
-                    .unwrap_or_default();
-                self.problem(
-                    Some(type_span),
-                    Some(format!("{key}.type")),
-                    format!(
-                        "unknown check type `{other}`; supported: {}{hint}",
-                        CheckSpec::TYPES.join(", ")
-                    ),
-                );
+                self.unknown_type(type_span, &key, "check", other, CheckSpec::TYPES);
                 return None;
             }
         };
-        // Keys neither the common part nor the type knows.
-        let known: Vec<&str> = common_fields()
-            .iter()
-            .chain(spec_fields.iter())
-            .map(String::as_str)
-            .chain(["type"])
-            .collect();
         self.unknown_keys(
             &key,
             table,
-            &known,
+            common_fields(),
+            spec_fields,
             &format!("a check of type `{type_name}`"),
         );
         Some(Check {
@@ -942,30 +926,21 @@ impl<'a> Loader<'a> {
             "webhook" => self.channel_spec(&key, item, ChannelSpec::Webhook),
             "desktop" => self.channel_spec(&key, item, ChannelSpec::Desktop),
             other => {
-                let hint = did_you_mean(other, ChannelSpec::TYPES.iter().copied())
-                    .map(|b| format!("; did you mean `{b}`?"))
-                    .unwrap_or_default();
-                self.problem(
-                    Some(type_value.span()),
-                    Some(format!("{key}.type")),
-                    format!(
-                        "unknown channel type `{other}`; supported: {}{hint}",
-                        ChannelSpec::TYPES.join(", ")
-                    ),
+                self.unknown_type(
+                    type_value.span(),
+                    &key,
+                    "channel",
+                    other,
+                    ChannelSpec::TYPES,
                 );
                 return None;
             }
         };
-        let known: Vec<&str> = channel_common_fields()
-            .iter()
-            .chain(spec_fields.iter())
-            .map(String::as_str)
-            .chain(["type"])
-            .collect();
         self.unknown_keys(
             &key,
             table,
-            &known,
+            channel_common_fields(),
+            &spec_fields,
             &format!("a channel of type `{type_name}`"),
         );
         Some(Channel {
@@ -988,8 +963,44 @@ impl<'a> Loader<'a> {
         )
     }
 
-    /// Reports each key of `table` not in `known`, with the closest known one.
-    fn unknown_keys(&mut self, key: &str, table: &DeTable<'a>, known: &[&str], what: &str) {
+    /// A `type` that names no kind of check or channel, with the closest one.
+    fn unknown_type(
+        &mut self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        what: &str,
+        given: &str,
+        types: &[&str],
+    ) {
+        let hint = did_you_mean(given, types.iter().copied())
+            .map(|b| format!("; did you mean `{b}`?"))
+            .unwrap_or_default();
+        self.problem(
+            Some(span),
+            Some(format!("{key}.type")),
+            format!(
+                "unknown {what} type `{given}`; supported: {}{hint}",
+                types.join(", ")
+            ),
+        );
+    }
+
+    /// Reports each key of `table` that neither the shared keys, the type's keys nor `type`
+    /// is, with the closest known one.
+    fn unknown_keys(
+        &mut self,
+        key: &str,
+        table: &DeTable<'a>,
+        common: &[String],
+        own: &[String],
+        what: &str,
+    ) {
+        let known: Vec<&str> = common
+            .iter()
+            .chain(own.iter())
+            .map(String::as_str)
+            .chain(["type"])
+            .collect();
         for (k, _) in table.iter() {
             let name: &str = k.get_ref();
             if !known.contains(&name) {
