@@ -1,9 +1,17 @@
 //! The CAB file release workflow: CAB files (Epicor Solution Workbench packages) kept in a
 //! Bitbucket repository, installed in test environments, approved, and promoted to the
-//! restricted "GHA Mods - New CABs" destination. This part talks to Bitbucket; the catalogue,
-//! approvals, promotion and audit build on it.
+//! restricted "GHA Mods - New CABs" destination. Bitbucket holds the files and the records
+//! (installs, approvals, rejections, promotions as comments on the version's commit, see
+//! [`records`]); the local store holds the audit log ([`audit`]) and the SHA-256 of versions
+//! already read.
 
+pub mod audit;
 pub mod bitbucket;
+pub mod promote;
+pub mod records;
+mod workflow;
+
+pub use workflow::*;
 
 use std::sync::Arc;
 
@@ -27,6 +35,34 @@ pub enum CabError {
     Bitbucket(#[from] BitbucketError),
     #[error("no CAB named `{0}` under the configured path")]
     NoSuchCab(String),
+    #[error("`{cab}` has no version `{version}` (give a version number such as 3, or a commit)")]
+    NoSuchVersion { cab: String, version: String },
+    #[error("no environment `{0}` in the configuration")]
+    NoSuchEnvironment(String),
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("{0}")]
+    NotReady(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the promotion destination is not configured: add `[cab.destination]`")]
+    NoDestination,
+    #[error("{0}")]
+    Destination(String),
+    #[error("{target} already holds a different file (SHA-256 {existing}, the approved version is {approved}); nothing was overwritten. Promote again with replace to overwrite it")]
+    DestinationDiffers {
+        target: String,
+        existing: String,
+        approved: String,
+    },
+    #[error("{what} do not match the approved SHA-256 {expected} (got {got}); nothing was promoted")]
+    Mismatch {
+        what: String,
+        expected: String,
+        got: String,
+    },
+    #[error("the audit log cannot be written: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// One CAB file and its newest version (the `opsdeck cab list --format json` contract).
@@ -97,18 +133,28 @@ pub fn client(settings: &CabSettings, secrets: &Arc<dyn SecretSource>) -> Result
 
 /// How many CABs are read at once (history and bytes): enough to hide latency, few enough not
 /// to trip Bitbucket's rate limits.
-const AT_ONCE: usize = 8;
+pub(crate) const AT_ONCE: usize = 8;
 
-fn is_cab(path: &str) -> bool {
+pub(crate) fn is_cab(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".cab")
 }
 
-fn name_of(path: &str) -> String {
+pub(crate) fn name_of(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 /// Every CAB under the configured path on the configured branch, by name.
 pub async fn catalogue(client: &Client, settings: &CabSettings) -> Result<Vec<CabEntry>, CabError> {
+    catalogue_with(client, settings, None).await.map(|(_, c)| c)
+}
+
+/// The catalogue, with the branch head it was read at; SHA-256s come from `pool` when a
+/// version's bytes were read before (a commit's bytes never change).
+pub async fn catalogue_with(
+    client: &Client,
+    settings: &CabSettings,
+    pool: Option<&sqlx::SqlitePool>,
+) -> Result<(String, Vec<CabEntry>), CabError> {
     let head = client.branch_head(&settings.branch).await?;
     let files: Vec<_> = client
         .list_files(&head, &settings.path)
@@ -120,17 +166,15 @@ pub async fn catalogue(client: &Client, settings: &CabSettings) -> Result<Vec<Ca
     let mut entries: Vec<CabEntry> = futures::stream::iter(files)
         .map(|f| async move {
             let history = client.history(head, &f.path).await?;
-            let bytes = client.raw(head, &f.path).await?;
             let newest = history.first().cloned().unwrap_or(Commit {
                 hash: head.clone(),
-                date: String::new(),
-                author: String::new(),
-                message: String::new(),
+                ..Commit::default()
             });
+            let (sha256, size) = digest_of(client, pool, &newest.hash, &f.path).await?;
             Ok::<_, CabError>(CabEntry {
                 name: name_of(&f.path),
-                size: bytes.len() as u64,
-                sha256: hex_digest(&bytes),
+                size,
+                sha256,
                 commit: newest.hash,
                 author: newest.author,
                 date: newest.date,
@@ -145,7 +189,27 @@ pub async fn catalogue(client: &Client, settings: &CabSettings) -> Result<Vec<Ca
         .into_iter()
         .collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.name.to_lowercase());
-    Ok(entries)
+    Ok((head.clone(), entries))
+}
+
+/// The SHA-256 and size of `path` at `commit`: remembered, or read once and remembered.
+pub async fn digest_of(
+    client: &Client,
+    pool: Option<&sqlx::SqlitePool>,
+    commit: &str,
+    path: &str,
+) -> Result<(String, u64), CabError> {
+    if let Some(pool) = pool {
+        if let Some(known) = audit::known_digest(pool, commit, path).await? {
+            return Ok(known);
+        }
+    }
+    let bytes = client.raw(commit, path).await?;
+    let (sha, size) = (hex_digest(&bytes), bytes.len() as u64);
+    if let Some(pool) = pool {
+        audit::remember_digest(pool, commit, path, &sha, size).await?;
+    }
+    Ok((sha, size))
 }
 
 /// The versions of one CAB (by file name or path), newest first.
@@ -170,6 +234,6 @@ pub async fn history(
         .collect())
 }
 
-fn hex_digest(bytes: &[u8]) -> String {
+pub(crate) fn hex_digest(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -1,5 +1,7 @@
 //! Bitbucket Cloud (REST 2.0) and Data Center (REST 1.0), for the CAB files kept in a
-//! repository: the branch's head, the files under a folder, a file's history and its bytes.
+//! repository: the branch's head, the files under a folder, a file's history and its bytes; who
+//! the token belongs to; committing a file without overwriting someone else's change; comments
+//! on commits (where the workflow records installs and approvals); tags.
 //! Paging follows each flavour's own rules (Cloud's opaque `next`, Data Center's
 //! `nextPageStart`); 429 and 5xx answers are retried with backoff, honouring `Retry-After`;
 //! every refusal becomes a message that says what to do.
@@ -52,14 +54,96 @@ pub struct FileEntry {
 }
 
 /// A commit, as the catalogue shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Commit {
     pub hash: String,
     /// RFC 3339.
     pub date: String,
     /// `Name <email>`.
     pub author: String,
+    /// The Bitbucket account of the author when Bitbucket knows it (Cloud account ID, Data
+    /// Center user slug).
+    pub author_account: Option<String>,
     pub message: String,
+}
+
+impl Commit {
+    /// The e-mail in `Name <email>`.
+    pub fn author_email(&self) -> Option<&str> {
+        let (_, rest) = self.author.rsplit_once('<')?;
+        rest.strip_suffix('>').filter(|e| e.contains('@'))
+    }
+}
+
+/// A Bitbucket account: the token's owner, or the author of a comment. Every handle Bitbucket
+/// reveals is kept, since the configuration may name a person by any of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct Identity {
+    /// Cloud nickname, or Data Center user slug.
+    pub name: String,
+    pub display_name: String,
+    /// Data Center reveals it; Cloud only for the token's own Basic user name.
+    pub email: Option<String>,
+    /// Cloud account ID.
+    pub account_id: Option<String>,
+}
+
+impl Identity {
+    /// Whether `handle` (an e-mail, nickname, slug or account ID) names this account.
+    pub fn is(&self, handle: &str) -> bool {
+        let h = handle.trim();
+        !h.is_empty()
+            && (h.eq_ignore_ascii_case(&self.name)
+                || self.email.as_deref().is_some_and(|e| h.eq_ignore_ascii_case(e))
+                || self.account_id.as_deref().is_some_and(|a| h == a))
+    }
+
+    /// Whether any of `handles` names this account.
+    pub fn is_any(&self, handles: &[String]) -> bool {
+        handles.iter().any(|h| self.is(h))
+    }
+
+    /// Whether this account wrote `commit` (by account, or by e-mail).
+    pub fn wrote(&self, commit: &Commit) -> bool {
+        commit
+            .author_account
+            .as_deref()
+            .is_some_and(|a| self.account_id.as_deref() == Some(a) || a.eq_ignore_ascii_case(&self.name))
+            || commit
+                .author_email()
+                .is_some_and(|e| self.email.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(e)))
+    }
+
+    /// For messages: `Jane Approver (jane)`.
+    pub fn label(&self) -> String {
+        match (&self.display_name, &self.email) {
+            (d, Some(e)) if !d.is_empty() => format!("{d} <{e}>"),
+            (d, None) if !d.is_empty() && d != &self.name => format!("{d} ({})", self.name),
+            (_, Some(e)) => e.clone(),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// A comment on a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: String,
+    /// Set by Bitbucket from the credential that wrote it, so it cannot be claimed.
+    pub author: Identity,
+    pub text: String,
+    /// RFC 3339.
+    pub date: String,
+}
+
+/// Where an upload starts from, as the uploader last saw the repository: Cloud refuses the
+/// commit when the branch moved since `branch_head`, Data Center when the file changed since
+/// `file_commit` (or, with none, when the file exists already).
+#[derive(Debug, Clone)]
+pub struct UploadBase {
+    pub branch: String,
+    pub branch_head: String,
+    pub file_commit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +174,12 @@ pub enum BitbucketError {
     },
     #[error("Bitbucket at {host} reports a conflict (409): {message}")]
     Conflict { host: String, message: String },
+    #[error("someone committed to `{branch}` on Bitbucket at {host} since it was read (409: {message}); nothing was overwritten: refresh and try again")]
+    Moved {
+        host: String,
+        branch: String,
+        message: String,
+    },
     #[error("Bitbucket at {host} is limiting requests (429) and still was after {attempts} attempts; try again later")]
     RateLimited { host: String, attempts: u32 },
     #[error("Bitbucket at {host} failed (HTTP {status}) {attempts} times: {message}")]
@@ -274,12 +364,7 @@ impl Client {
                 ));
                 while let Some(url) = next {
                     let page: CloudPage<CloudFileAtCommit> = self.page(&url, &what).await?;
-                    out.extend(page.values.into_iter().map(|v| Commit {
-                        hash: v.commit.hash,
-                        date: v.commit.date.unwrap_or_default(),
-                        author: v.commit.author.and_then(|a| a.raw).unwrap_or_default(),
-                        message: v.commit.message.unwrap_or_default(),
-                    }));
+                    out.extend(page.values.into_iter().map(|v| v.commit.into()));
                     next = page.next;
                 }
             }
@@ -293,15 +378,7 @@ impl Client {
                         query(commit)
                     );
                     let page: DcPage<DcCommit> = self.page(&url, &what).await?;
-                    out.extend(page.values.into_iter().map(|c| Commit {
-                        hash: c.id,
-                        date: crate::time_fmt::rfc3339_from_ms(c.author_timestamp),
-                        author: match c.author.email_address {
-                            Some(e) => format!("{} <{e}>", c.author.name),
-                            None => c.author.name,
-                        },
-                        message: c.message.unwrap_or_default(),
-                    }));
+                    out.extend(page.values.into_iter().map(Commit::from));
                     match (page.is_last_page, page.next_page_start) {
                         (false, Some(n)) => start = n,
                         _ => break,
@@ -329,6 +406,352 @@ impl Client {
         self.get(&url, &format!("file `{file}`")).await
     }
 
+    /// The same server and credential, another repository of the workspace (a destination).
+    pub fn for_repository(&self, slug: &str) -> Client {
+        let mut c = self.clone();
+        c.repo.slug = slug.to_string();
+        c
+    }
+
+    pub fn flavour(&self) -> Flavour {
+        self.repo.flavour
+    }
+
+    /// The account the token belongs to.
+    pub async fn whoami(&self) -> Result<Identity, BitbucketError> {
+        let basic_user = match &self.auth {
+            Auth::Basic { username, .. } => Some(username.clone()),
+            Auth::Bearer { .. } => None,
+        };
+        let base = self.repo.base.trim_end_matches('/');
+        match self.repo.flavour {
+            Flavour::Cloud => {
+                let user: CloudUser = self.page(&format!("{base}/user"), "signed-in user").await?;
+                let mut id = Identity::from(user);
+                // Cloud shows no e-mail, but an API token signs in with it.
+                id.email = basic_user.filter(|u| u.contains('@'));
+                Ok(id)
+            }
+            Flavour::DataCenter => {
+                let slug = match basic_user {
+                    Some(u) => u,
+                    None => {
+                        let body = self
+                            .get(&format!("{base}/plugins/servlet/applinks/whoami"), "signed-in user")
+                            .await?;
+                        let name = String::from_utf8_lossy(&body).trim().to_string();
+                        if name.is_empty() {
+                            return Err(BitbucketError::Unauthorized {
+                                host: self.host(),
+                                credential: self.repo.credential.clone(),
+                                detail: ": the token is not a user's".into(),
+                            });
+                        }
+                        name
+                    }
+                };
+                let person: DcPerson = self
+                    .page(
+                        &format!("{base}/rest/api/1.0/users/{}", segment(&slug)),
+                        &format!("user `{slug}`"),
+                    )
+                    .await?;
+                Ok(person.into())
+            }
+        }
+    }
+
+    /// Commit `bytes` as `file` on `base.branch`, refusing (never overwriting) when someone
+    /// committed meanwhile. Answers the new commit.
+    pub async fn upload(
+        &self,
+        base: &UploadBase,
+        file: &str,
+        bytes: Vec<u8>,
+        message: &str,
+    ) -> Result<String, BitbucketError> {
+        self.upload_files(base, &[(file.to_string(), bytes)], message)
+            .await
+    }
+
+    /// Several files in one commit on Cloud; one commit per file on Data Center (its REST API
+    /// writes one file at a time), the last commit answered.
+    pub async fn upload_files(
+        &self,
+        base: &UploadBase,
+        files: &[(String, Vec<u8>)],
+        message: &str,
+    ) -> Result<String, BitbucketError> {
+        let moved = |e: BitbucketError| match e {
+            BitbucketError::Conflict { host, message } => BitbucketError::Moved {
+                host,
+                branch: base.branch.clone(),
+                message,
+            },
+            other => other,
+        };
+        match self.repo.flavour {
+            Flavour::Cloud => {
+                let url = format!("{}/src", self.repo_url());
+                let build = || {
+                    // Metadata as form fields: Bitbucket ignores `branch` in the query string.
+                    let mut form = reqwest::multipart::Form::new()
+                        .text("message", message.to_string())
+                        .text("branch", base.branch.clone())
+                        .text("parents", base.branch_head.clone());
+                    for (path, bytes) in files {
+                        let name = path.rsplit('/').next().unwrap_or(path).to_string();
+                        form = form.part(
+                            path.trim_matches('/').to_string(),
+                            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name),
+                        );
+                    }
+                    self.http.post(&url).multipart(form)
+                };
+                let (headers, _) = self
+                    .send(build, false, &format!("branch `{}`", base.branch))
+                    .await
+                    .map_err(moved)?;
+                // The new commit is the last segment of `Location`; else read the branch.
+                let from_location = headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
+                    .filter(|h| h.len() >= 7 && h.chars().all(|c| c.is_ascii_hexdigit()))
+                    .map(str::to_string);
+                match from_location {
+                    Some(h) => Ok(h),
+                    None => self.branch_head(&base.branch).await,
+                }
+            }
+            Flavour::DataCenter => {
+                let mut last = String::new();
+                for (i, (path, bytes)) in files.iter().enumerate() {
+                    let path = path.trim_matches('/');
+                    let url = format!("{}/browse/{}", self.repo_url(), self::path(path));
+                    // The first file is the one the caller saw; later ones are new files of
+                    // this upload (a manifest), created or replaced after the first commit.
+                    let source = if i == 0 {
+                        base.file_commit.clone()
+                    } else {
+                        self.last_commit_of(&base.branch, path).await?
+                    };
+                    let build = || {
+                        let name = path.rsplit('/').next().unwrap_or(path).to_string();
+                        let mut form = reqwest::multipart::Form::new()
+                            .part(
+                                "content",
+                                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name),
+                            )
+                            .text("message", message.to_string())
+                            .text("branch", base.branch.clone());
+                        if let Some(c) = &source {
+                            form = form.text("sourceCommitId", c.clone());
+                        }
+                        self.http.put(&url).multipart(form)
+                    };
+                    let (_, body) = self
+                        .send(build, false, &format!("file `{path}`"))
+                        .await
+                        .map_err(moved)?;
+                    let commit: DcCommit =
+                        serde_json::from_slice(&body).map_err(|e| self.invalid(&format!("{e}")))?;
+                    last = commit.id;
+                }
+                Ok(last)
+            }
+        }
+    }
+
+    /// The newest commit that changed `file` on `branch`, if the file exists there.
+    pub async fn last_commit_of(
+        &self,
+        branch: &str,
+        file: &str,
+    ) -> Result<Option<String>, BitbucketError> {
+        let head = self.branch_head(branch).await?;
+        match self.history(&head, file).await {
+            Ok(h) => Ok(h.into_iter().next().map(|c| c.hash)),
+            Err(BitbucketError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn comments_url(&self, commit: &str) -> String {
+        match self.repo.flavour {
+            Flavour::Cloud => format!("{}/commit/{}/comments", self.repo_url(), segment(commit)),
+            Flavour::DataCenter => {
+                format!("{}/commits/{}/comments", self.repo_url(), segment(commit))
+            }
+        }
+    }
+
+    /// The comments on a commit, oldest first.
+    pub async fn comments(&self, commit: &str) -> Result<Vec<Comment>, BitbucketError> {
+        let what = format!("commit `{commit}`");
+        let mut out = Vec::new();
+        match self.repo.flavour {
+            Flavour::Cloud => {
+                let mut next = Some(format!("{}?pagelen={CLOUD_PAGELEN}", self.comments_url(commit)));
+                while let Some(url) = next {
+                    let page: CloudPage<CloudComment> = self.page(&url, &what).await?;
+                    out.extend(page.values.into_iter().map(Comment::from));
+                    next = page.next;
+                }
+            }
+            Flavour::DataCenter => {
+                let mut start = 0u64;
+                loop {
+                    let url = format!(
+                        "{}?start={start}&limit={DC_LIMIT}",
+                        self.comments_url(commit)
+                    );
+                    let page: DcPage<DcComment> = self.page(&url, &what).await?;
+                    out.extend(page.values.into_iter().map(Comment::from));
+                    match (page.is_last_page, page.next_page_start) {
+                        (false, Some(n)) => start = n,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.date.cmp(&b.date));
+        Ok(out)
+    }
+
+    /// Add a comment to a commit; Bitbucket sets its author from the credential.
+    pub async fn add_comment(&self, commit: &str, text: &str) -> Result<Comment, BitbucketError> {
+        let url = self.comments_url(commit);
+        let body = match self.repo.flavour {
+            Flavour::Cloud => serde_json::json!({ "content": { "raw": text } }),
+            Flavour::DataCenter => serde_json::json!({ "text": text }),
+        };
+        let (_, answer) = self
+            .send(
+                || json_body(self.http.post(&url), &body),
+                false,
+                &format!("commit `{commit}`"),
+            )
+            .await?;
+        match self.repo.flavour {
+            Flavour::Cloud => serde_json::from_slice::<CloudComment>(&answer).map(Comment::from),
+            Flavour::DataCenter => serde_json::from_slice::<DcComment>(&answer).map(Comment::from),
+        }
+        .map_err(|e| self.invalid(&format!("{e}")))
+    }
+
+    /// The commit a tag points at, if the tag exists.
+    pub async fn tag(&self, name: &str) -> Result<Option<String>, BitbucketError> {
+        let url = match self.repo.flavour {
+            Flavour::Cloud => format!("{}/refs/tags/{}", self.repo_url(), segment(name)),
+            Flavour::DataCenter => format!("{}/tags/{}", self.repo_url(), segment(name)),
+        };
+        match self.json(&url, &format!("tag `{name}`")).await {
+            Ok(v) => Ok(v
+                .pointer("/target/hash")
+                .or_else(|| v.pointer("/latestCommit"))
+                .and_then(Value::as_str)
+                .map(str::to_string)),
+            Err(BitbucketError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Tag `commit` (annotated with `message` on Data Center; Cloud takes no message).
+    pub async fn create_tag(
+        &self,
+        name: &str,
+        commit: &str,
+        message: &str,
+    ) -> Result<(), BitbucketError> {
+        let (url, body) = match self.repo.flavour {
+            Flavour::Cloud => (
+                format!("{}/refs/tags", self.repo_url()),
+                serde_json::json!({ "name": name, "target": { "hash": commit } }),
+            ),
+            Flavour::DataCenter => (
+                format!(
+                    "{}/rest/git/1.0/projects/{}/repos/{}/tags",
+                    self.repo.base.trim_end_matches('/'),
+                    segment(&self.repo.workspace),
+                    segment(&self.repo.slug)
+                ),
+                serde_json::json!({ "name": name, "startPoint": commit, "message": message, "type": "ANNOTATED" }),
+            ),
+        };
+        self.send(|| json_body(self.http.post(&url), &body), false, &format!("tag `{name}`"))
+            .await
+            .map(|_| ())
+    }
+
+    /// Stream the bytes of `file` at `commit` into `out`, chunk by chunk (a CAB is copied to its
+    /// destination without being held whole in memory). Answers the byte count and SHA-256.
+    pub async fn raw_into<W: tokio::io::AsyncWrite + Unpin>(
+        &self,
+        commit: &str,
+        file: &str,
+        out: &mut W,
+    ) -> Result<(u64, String), RawError> {
+        use sha2::Digest;
+        use tokio::io::AsyncWriteExt;
+        let file = file.trim_matches('/');
+        let url = match self.repo.flavour {
+            Flavour::Cloud => format!("{}/src/{}/{}", self.repo_url(), segment(commit), path(file)),
+            Flavour::DataCenter => format!("{}/raw/{}?at={}", self.repo_url(), path(file), query(commit)),
+        };
+        let what = format!("file `{file}`");
+        let mut wait = self.backoff;
+        let mut attempt = 0;
+        let mut answer = loop {
+            attempt += 1;
+            let sent = self.authorise(self.http.get(&url)).send().await;
+            let answer = match sent {
+                Ok(a) => a,
+                Err(e) if attempt < self.attempts => {
+                    tracing::debug!(error = %e.without_url(), attempt, "Bitbucket download failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(BitbucketError::Transport {
+                        host: self.host(),
+                        reason: e.without_url().to_string(),
+                    }
+                    .into())
+                }
+            };
+            let status = answer.status().as_u16();
+            if (200..300).contains(&status) {
+                break answer;
+            }
+            let body = read_capped(answer).await.unwrap_or_default();
+            if (status == 429 || status >= 500) && attempt < self.attempts {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                continue;
+            }
+            return Err(self.refusal(status, &body, &what, attempt).into());
+        };
+        let mut total = 0u64;
+        let mut hash = sha2::Sha256::new();
+        loop {
+            let chunk = answer.chunk().await.map_err(|e| BitbucketError::Transport {
+                host: self.host(),
+                reason: format!("the download of {what} broke off: {}", e.without_url()),
+            })?;
+            let Some(chunk) = chunk else { break };
+            total += chunk.len() as u64;
+            if total > MAX_BODY as u64 {
+                return Err(self.invalid("the file is larger than 256 MiB").into());
+            }
+            hash.update(&chunk);
+            out.write_all(&chunk).await.map_err(RawError::Sink)?;
+        }
+        out.flush().await.map_err(RawError::Sink)?;
+        Ok((total, hex::encode(hash.finalize())))
+    }
+
     async fn page<T: for<'de> Deserialize<'de>>(
         &self,
         url: &str,
@@ -351,21 +774,38 @@ impl Client {
 
     /// One GET, retried on 429, 5xx and transport failures; any other refusal is final.
     async fn get(&self, url: &str, what: &str) -> Result<Vec<u8>, BitbucketError> {
+        self.send(|| self.http.get(url), true, what)
+            .await
+            .map(|(_, body)| body)
+    }
+
+    fn authorise(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::Basic { username, token } => {
+                request.basic_auth(username, Some(token.expose_secret()))
+            }
+            Auth::Bearer { token } => request.bearer_auth(token.expose_secret()),
+        }
+    }
+
+    /// One request, built afresh for each attempt. Reads are retried on 429, 5xx and
+    /// transport failures; writes only on 429 and 503 (answers that mean "not done"), since a
+    /// commit that failed on its way back may have been made.
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        read: bool,
+        what: &str,
+    ) -> Result<(reqwest::header::HeaderMap, Vec<u8>), BitbucketError> {
         let host = self.host();
         let mut wait = self.backoff;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let request = match &self.auth {
-                Auth::Basic { username, token } => self
-                    .http
-                    .get(url)
-                    .basic_auth(username, Some(token.expose_secret())),
-                Auth::Bearer { token } => self.http.get(url).bearer_auth(token.expose_secret()),
-            };
+            let request = self.authorise(build());
             let answer = match request.send().await {
                 Ok(a) => a,
-                Err(e) if attempt < self.attempts => {
+                Err(e) if read && attempt < self.attempts => {
                     tracing::debug!(error = %e.without_url(), attempt, "Bitbucket request failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
@@ -379,6 +819,7 @@ impl Client {
                 }
             };
             let status = answer.status().as_u16();
+            let headers = answer.headers().clone();
             let retry_after = answer
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
@@ -392,9 +833,9 @@ impl Client {
                     reason,
                 })?;
             if (200..300).contains(&status) {
-                return Ok(body);
+                return Ok((headers, body));
             }
-            let retryable = status == 429 || status >= 500;
+            let retryable = status == 429 || status == 503 || (read && status >= 500);
             if retryable && attempt < self.attempts {
                 tokio::time::sleep(retry_after.unwrap_or(wait)).await;
                 wait *= 2;
@@ -467,6 +908,40 @@ impl Client {
     }
 }
 
+/// A streamed download failed: at Bitbucket, or where the bytes were going.
+#[derive(Debug, thiserror::Error)]
+pub enum RawError {
+    #[error(transparent)]
+    Bitbucket(#[from] BitbucketError),
+    #[error("{0}")]
+    Sink(std::io::Error),
+}
+
+impl From<CloudComment> for Comment {
+    fn from(c: CloudComment) -> Comment {
+        Comment {
+            id: c.id.to_string(),
+            author: c.user.map(Identity::from).unwrap_or_default(),
+            text: c.content.raw.unwrap_or_default(),
+            date: c.created_on.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<DcComment> for Comment {
+    fn from(c: DcComment) -> Comment {
+        Comment {
+            id: c.id.to_string(),
+            author: c.author.into(),
+            text: c.text.unwrap_or_default(),
+            date: c
+                .created_date
+                .map(crate::time_fmt::rfc3339_from_ms)
+                .unwrap_or_default(),
+        }
+    }
+}
+
 async fn read_capped(mut answer: reqwest::Response) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = answer
@@ -483,6 +958,12 @@ async fn read_capped(mut answer: reqwest::Response) -> Result<Vec<u8>, String> {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+fn json_body(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
+    request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
 }
 
 /// One path segment (a branch, a workspace): `/` and spaces encoded.
@@ -533,6 +1014,92 @@ struct CloudCommit {
 #[derive(Debug, Deserialize)]
 struct CloudAuthor {
     raw: Option<String>,
+    user: Option<CloudUser>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CloudUser {
+    account_id: Option<String>,
+    nickname: Option<String>,
+    display_name: Option<String>,
+}
+
+impl From<CloudUser> for Identity {
+    fn from(u: CloudUser) -> Identity {
+        Identity {
+            name: u.nickname.unwrap_or_default(),
+            display_name: u.display_name.unwrap_or_default(),
+            email: None,
+            account_id: u.account_id,
+        }
+    }
+}
+
+impl From<CloudCommit> for Commit {
+    fn from(c: CloudCommit) -> Commit {
+        let (author, author_account) = match c.author {
+            Some(a) => (
+                a.raw.unwrap_or_default(),
+                a.user.and_then(|u| u.account_id),
+            ),
+            None => (String::new(), None),
+        };
+        Commit {
+            hash: c.hash,
+            date: c.date.unwrap_or_default(),
+            author,
+            author_account,
+            message: c.message.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<DcCommit> for Commit {
+    fn from(c: DcCommit) -> Commit {
+        Commit {
+            hash: c.id,
+            date: crate::time_fmt::rfc3339_from_ms(c.author_timestamp),
+            author: match &c.author.email_address {
+                Some(e) => format!("{} <{e}>", c.author.display_name.as_deref().unwrap_or(&c.author.name)),
+                None => c.author.name.clone(),
+            },
+            author_account: Some(c.author.slug.unwrap_or(c.author.name)),
+            message: c.message.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<DcPerson> for Identity {
+    fn from(p: DcPerson) -> Identity {
+        Identity {
+            display_name: p.display_name.unwrap_or_else(|| p.name.clone()),
+            name: p.slug.unwrap_or(p.name),
+            email: p.email_address,
+            account_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CloudComment {
+    id: u64,
+    content: CloudContent,
+    user: Option<CloudUser>,
+    created_on: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CloudContent {
+    raw: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DcComment {
+    id: u64,
+    text: Option<String>,
+    author: DcPerson,
+    created_date: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -582,4 +1149,6 @@ struct DcCommit {
 struct DcPerson {
     name: String,
     email_address: Option<String>,
+    display_name: Option<String>,
+    slug: Option<String>,
 }

@@ -1,0 +1,1018 @@
+//! The release workflow over one repository: the board (every CAB as a pipeline with its
+//! environment matrix), a CAB's versions with their records, and the actions: upload, record an
+//! install, approve, reject, promote. Every action is checked against the configured roles (the
+//! Bitbucket identity of the token), recorded in Bitbucket, and written to the audit log,
+//! failures included.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::bitbucket::{BitbucketError, Client, Commit, Identity, UploadBase};
+use super::records::{self, Claim, Record};
+use super::{audit, digest_of, is_cab, name_of, promote, CabError, AT_ONCE};
+use crate::config::{CabDestination, CabFlow, CabProvider, CabSettings, Config};
+use crate::secret::SecretSource;
+
+/// Versions of each CAB whose records the board reads: installs and approvals of older
+/// versions rarely matter, and each version costs a request.
+const BOARD_DEPTH: usize = 10;
+/// Versions a CAB's own page reads.
+const DETAIL_DEPTH: usize = 50;
+/// Largest CAB accepted for upload.
+const MAX_CAB: usize = 256 * 1024 * 1024;
+
+/// Where a CAB is in the release pipeline (of its newest version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    InRepo,
+    Installed,
+    Rejected,
+    Approved,
+    Promoted,
+}
+
+/// A version placed somewhere: installed in an environment, or promoted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Placement {
+    /// Environment id, or the destination.
+    pub target: String,
+    pub version: u32,
+    pub commit: String,
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
+    /// It is the newest version.
+    pub current: bool,
+}
+
+/// An approval or rejection, and whether it counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Verdict {
+    pub by: String,
+    pub at: String,
+    pub counts: bool,
+    /// A rejection's reason, or why an approval does not count.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VersionState {
+    /// Place in the CAB's history, 1 the first.
+    pub version: u32,
+    pub commit: String,
+    pub author: String,
+    pub date: String,
+    pub message: String,
+    /// Known when the bytes were read (the newest always is).
+    pub sha256: Option<String>,
+    pub approvals: Vec<Verdict>,
+    pub rejections: Vec<Verdict>,
+    pub installs: Vec<Placement>,
+    pub promoted: Option<Placement>,
+    pub promotable: bool,
+    /// What stands between it and promotion.
+    pub waiting_for: Option<String>,
+}
+
+/// One CAB on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CabCard {
+    pub name: String,
+    pub path: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub sha256: String,
+    pub versions: u32,
+    pub stage: Stage,
+    pub newest: VersionState,
+    /// Per configured environment (in config order): the newest install recorded, if any.
+    pub installed: Vec<Option<Placement>>,
+    pub promoted: Option<Placement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnvironmentRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the token's owner may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CabRoles {
+    pub identity: Identity,
+    pub approver: bool,
+    pub publisher: bool,
+}
+
+/// The CAB page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Board {
+    /// `gha/epicor-cabs` on bitbucket-cloud.
+    pub repository: String,
+    pub branch: String,
+    /// The branch's head when read: pass it back with an upload so nothing is overwritten.
+    pub head: String,
+    pub path: String,
+    pub flow: String,
+    pub required_approvals: u32,
+    pub approvers: Vec<String>,
+    pub destination: Option<String>,
+    pub environments: Vec<EnvironmentRef>,
+    pub roles: Option<CabRoles>,
+    pub cabs: Vec<CabCard>,
+}
+
+/// One CAB with its versions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CabDetail {
+    pub card: CabCard,
+    pub versions: Vec<VersionState>,
+    /// Versions beyond these exist but were not read.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Uploaded {
+    pub name: String,
+    pub path: String,
+    pub commit: String,
+    pub version: u32,
+    pub sha256: String,
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Promoted {
+    pub name: String,
+    pub version: u32,
+    pub commit: String,
+    pub sha256: String,
+    pub placed: promote::Placed,
+    pub tag: String,
+    pub manifest: promote::Manifest,
+}
+
+/// What an action did, for its audit entry.
+struct Done {
+    /// The CAB's path.
+    cab: String,
+    /// The commit.
+    version: String,
+    detail: String,
+}
+
+/// The workflow over the configured repository, for one caller.
+#[derive(Debug)]
+pub struct Releases {
+    settings: CabSettings,
+    client: Client,
+    environments: Vec<EnvironmentRef>,
+    pool: sqlx::SqlitePool,
+    /// The opsdeck token an action came through (server), for records and the audit.
+    via: Option<String>,
+    me: tokio::sync::OnceCell<Identity>,
+}
+
+fn stem_for_tag(name: &str) -> String {
+    let stem = name
+        .rsplit_once('.')
+        .map_or(name, |(s, ext)| if ext.eq_ignore_ascii_case("cab") { s } else { name });
+    let mut out = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').trim_matches('.').to_string()
+}
+
+/// `cab/<name>/<version>`, in the characters a git ref allows.
+pub fn tag_name(name: &str, version: u32) -> String {
+    format!("cab/{}/{version}", stem_for_tag(name))
+}
+
+impl Releases {
+    pub fn new(
+        config: &Config,
+        secrets: &Arc<dyn SecretSource>,
+        pool: sqlx::SqlitePool,
+        via: Option<String>,
+    ) -> Result<Releases, CabError> {
+        let settings = config.cab.clone().ok_or(CabError::NotConfigured)?;
+        let client = super::client(&settings, secrets)?;
+        Ok(Releases {
+            environments: config
+                .environment
+                .iter()
+                .map(|e| EnvironmentRef {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                })
+                .collect(),
+            settings,
+            client,
+            pool,
+            via,
+            me: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// Shorter waits between retries (tests).
+    pub fn with_backoff(mut self, first: std::time::Duration) -> Releases {
+        self.client = self.client.with_backoff(first);
+        self
+    }
+
+    pub fn settings(&self) -> &CabSettings {
+        &self.settings
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+
+    /// The token's owner.
+    pub async fn me(&self) -> Result<Identity, CabError> {
+        self.me
+            .get_or_try_init(|| async { self.client.whoami().await.map_err(CabError::from) })
+            .await
+            .cloned()
+    }
+
+    pub async fn roles(&self) -> Result<CabRoles, CabError> {
+        let identity = self.me().await?;
+        Ok(CabRoles {
+            approver: identity.is_any(&self.settings.approvers),
+            publisher: self.settings.publishers.is_empty()
+                || identity.is_any(&self.settings.publishers),
+            identity,
+        })
+    }
+
+    fn repository_label(&self) -> String {
+        format!(
+            "{}/{} on {}",
+            self.settings.workspace,
+            self.settings.repository,
+            match self.settings.provider {
+                CabProvider::BitbucketCloud => "bitbucket-cloud",
+                CabProvider::BitbucketDc => "bitbucket-dc",
+            }
+        )
+    }
+
+    fn destination_label(&self) -> Option<String> {
+        self.settings.destination.as_ref().map(|d| match d {
+            CabDestination::Folder { path } => path.display().to_string(),
+            CabDestination::BitbucketBranch {
+                branch,
+                repository,
+                path,
+            } => format!(
+                "branch {branch} of {}{}",
+                repository.as_deref().unwrap_or(&self.settings.repository),
+                if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {path}")
+                }
+            ),
+        })
+    }
+
+    /// Who did it, for the audit: the Bitbucket account, and the token when served.
+    async fn actor(&self) -> String {
+        let who = match self.me().await {
+            Ok(me) => me.label(),
+            Err(_) => "unknown Bitbucket account".into(),
+        };
+        match &self.via {
+            Some(v) => format!("{who} via token {v}"),
+            None => who,
+        }
+    }
+
+    async fn log(&self, action: &str, outcome: &str, cab: &str, version: &str, detail: &str) {
+        let actor = self.actor().await;
+        let e = audit::Event {
+            actor: &actor,
+            action,
+            outcome,
+            cab,
+            version,
+            detail,
+        };
+        if let Err(err) = audit::append(&self.pool, &e).await {
+            tracing::error!(error = %err, action, cab, "cannot write the CAB audit log");
+        }
+    }
+
+    /// The CAB's path in the repository, by file name or path.
+    async fn find(&self, head: &str, name: &str) -> Result<String, CabError> {
+        let files = self.client.list_files(head, &self.settings.path).await?;
+        files
+            .into_iter()
+            .find(|f| {
+                is_cab(&f.path) && (f.path == name || name_of(&f.path).eq_ignore_ascii_case(name))
+            })
+            .map(|f| f.path)
+            .ok_or_else(|| CabError::NoSuchCab(name.to_string()))
+    }
+
+    /// `None`: the newest; `3` or `v3`: the third version; else a commit (or its prefix).
+    fn pick<'h>(
+        history: &'h [Commit],
+        cab: &str,
+        spec: Option<&str>,
+    ) -> Result<(u32, &'h Commit), CabError> {
+        let total = history.len() as u32;
+        let ordinal_of = |i: usize| total - i as u32;
+        let found = match spec.map(str::trim).filter(|s| !s.is_empty()) {
+            None => history.first().map(|c| (0, c)),
+            Some(s) => {
+                let n = s.strip_prefix(['v', 'V']).unwrap_or(s);
+                match n.parse::<u32>() {
+                    Ok(n) if n >= 1 && n <= total && s.len() < 7 => {
+                        let i = (total - n) as usize;
+                        Some((i, &history[i]))
+                    }
+                    _ if s.len() >= 7 => history
+                        .iter()
+                        .enumerate()
+                        .find(|(_, c)| c.hash.starts_with(&s.to_ascii_lowercase())),
+                    _ => None,
+                }
+            }
+        };
+        found
+            .map(|(i, c)| (ordinal_of(i), c))
+            .ok_or_else(|| CabError::NoSuchVersion {
+                cab: cab.to_string(),
+                version: spec.unwrap_or("newest").to_string(),
+            })
+    }
+
+    /// The records about `path` on `commit`, oldest first.
+    async fn records(&self, commit: &str, path: &str) -> Result<Vec<Record>, CabError> {
+        Ok(self
+            .client
+            .comments(commit)
+            .await?
+            .iter()
+            .filter_map(records::parse)
+            .filter(|r| r.path == path)
+            .collect())
+    }
+
+    /// A version with its records judged.
+    fn assess(
+        &self,
+        ordinal: u32,
+        newest: u32,
+        commit: &Commit,
+        sha256: Option<String>,
+        records: &[Record],
+    ) -> VersionState {
+        let s = &self.settings;
+        let place = |r: &Record, target: String| Placement {
+            target,
+            version: ordinal,
+            commit: commit.hash.clone(),
+            by: r.by.label(),
+            at: r.at.clone(),
+            current: ordinal == newest,
+        };
+        // Each person's last word counts: an approval after a rejection lifts it.
+        let mut last: Vec<(String, &Record)> = Vec::new();
+        let mut installs: Vec<Placement> = Vec::new();
+        let mut promoted = None;
+        for r in records {
+            match &r.claim {
+                Claim::Approved { .. } | Claim::Rejected { .. } => {
+                    let key = r
+                        .by
+                        .account_id
+                        .clone()
+                        .unwrap_or_else(|| r.by.name.to_lowercase());
+                    last.retain(|(k, _)| k != &key);
+                    last.push((key, r));
+                }
+                Claim::Installed { environment } => {
+                    installs.retain(|p| &p.target != environment);
+                    installs.push(place(r, environment.clone()));
+                }
+                Claim::Promoted { destination, .. } => {
+                    promoted = Some(place(r, destination.clone()));
+                }
+            }
+        }
+        let mut approvals = Vec::new();
+        let mut rejections = Vec::new();
+        for (_, r) in &last {
+            let approver = r.by_any(&s.approvers);
+            let own = r.by.wrote(commit)
+                || r.stated_email.as_deref().is_some_and(|e| {
+                    commit
+                        .author_email()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(e))
+                });
+            match &r.claim {
+                Claim::Approved { sha256: approved } => {
+                    let note = if !approver {
+                        Some("not a configured approver".to_string())
+                    } else if own {
+                        Some("the version's own author".to_string())
+                    } else if sha256.as_deref().is_some_and(|known| known != approved) {
+                        Some("approved other bytes".to_string())
+                    } else {
+                        None
+                    };
+                    approvals.push(Verdict {
+                        by: r.by.label(),
+                        at: r.at.clone(),
+                        counts: note.is_none(),
+                        note,
+                    });
+                }
+                Claim::Rejected { reason } => rejections.push(Verdict {
+                    by: r.by.label(),
+                    at: r.at.clone(),
+                    counts: approver,
+                    note: Some(reason.clone()),
+                }),
+                _ => {}
+            }
+        }
+        let counted = approvals.iter().filter(|v| v.counts).count() as u32;
+        let standing = rejections.iter().find(|v| v.counts);
+        let waiting_for = match standing {
+            Some(r) => Some(format!(
+                "rejected by {}: {}",
+                r.by,
+                r.note.as_deref().unwrap_or("no reason given")
+            )),
+            None if counted < s.required_approvals => Some(format!(
+                "{} of {} approvals",
+                counted, s.required_approvals
+            )),
+            None => None,
+        };
+        VersionState {
+            version: ordinal,
+            commit: commit.hash.clone(),
+            author: commit.author.clone(),
+            date: commit.date.clone(),
+            message: commit.message.clone(),
+            sha256,
+            approvals,
+            rejections,
+            installs,
+            promoted,
+            promotable: waiting_for.is_none(),
+            waiting_for,
+        }
+    }
+
+    /// The newest `depth` versions of `path` with their records.
+    async fn states(
+        &self,
+        path: &str,
+        history: &[Commit],
+        depth: usize,
+    ) -> Result<Vec<VersionState>, CabError> {
+        let total = history.len() as u32;
+        let newest_sha = match history.first() {
+            Some(c) => Some(digest_of(&self.client, Some(&self.pool), &c.hash, path).await?.0),
+            None => None,
+        };
+        let mut states: Vec<VersionState> = futures::stream::iter(history.iter().take(depth).enumerate())
+            .map(|(i, c)| {
+                let sha = if i == 0 { newest_sha.clone() } else { None };
+                async move {
+                    let sha = match sha {
+                        Some(s) => Some(s),
+                        None => audit::known_digest(&self.pool, &c.hash, path)
+                            .await?
+                            .map(|(s, _)| s),
+                    };
+                    let records = self.records(&c.hash, path).await?;
+                    Ok::<_, CabError>(self.assess(total - i as u32, total, c, sha, &records))
+                }
+            })
+            .buffered(AT_ONCE)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        states.sort_by(|a, b| b.version.cmp(&a.version));
+        Ok(states)
+    }
+
+    fn card(&self, path: &str, size: u64, sha256: String, total: u32, states: &[VersionState]) -> Option<CabCard> {
+        let newest = states.first()?.clone();
+        let installed = self
+            .environments
+            .iter()
+            .map(|env| {
+                states
+                    .iter()
+                    .flat_map(|v| v.installs.iter())
+                    .filter(|p| p.target == env.id)
+                    .max_by(|a, b| a.at.cmp(&b.at))
+                    .cloned()
+            })
+            .collect();
+        let promoted = states
+            .iter()
+            .filter_map(|v| v.promoted.clone())
+            .max_by(|a, b| a.at.cmp(&b.at));
+        let stage = if newest.promoted.is_some() {
+            Stage::Promoted
+        } else if newest.rejections.iter().any(|r| r.counts) {
+            Stage::Rejected
+        } else if newest.promotable {
+            Stage::Approved
+        } else if !newest.installs.is_empty() {
+            Stage::Installed
+        } else {
+            Stage::InRepo
+        };
+        Some(CabCard {
+            name: name_of(path),
+            path: path.to_string(),
+            size,
+            sha256,
+            versions: total,
+            stage,
+            newest,
+            installed,
+            promoted,
+        })
+    }
+
+    /// Every CAB as a pipeline.
+    pub async fn board(&self) -> Result<Board, CabError> {
+        let (head, entries) = super::catalogue_with(&self.client, &self.settings, Some(&self.pool)).await?;
+        let head_ref = &head;
+        let cabs: Vec<CabCard> = futures::stream::iter(entries)
+            .map(|e| async move {
+                let history = self.client.history(head_ref, &e.path).await?;
+                let states = self.states(&e.path, &history, BOARD_DEPTH).await?;
+                Ok::<_, CabError>(self.card(&e.path, e.size, e.sha256, history.len() as u32, &states))
+            })
+            .buffered(2)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(Board {
+            repository: self.repository_label(),
+            branch: self.settings.branch.clone(),
+            head,
+            path: self.settings.path.clone(),
+            flow: match self.settings.flow {
+                CabFlow::Direct => "direct".into(),
+                CabFlow::PullRequest => "pull-request".into(),
+            },
+            required_approvals: self.settings.required_approvals,
+            approvers: self.settings.approvers.clone(),
+            destination: self.destination_label(),
+            environments: self.environments.clone(),
+            roles: self.roles().await.ok(),
+            cabs,
+        })
+    }
+
+    /// One CAB with its versions.
+    pub async fn detail(&self, name: &str) -> Result<CabDetail, CabError> {
+        let head = self.client.branch_head(&self.settings.branch).await?;
+        let path = self.find(&head, name).await?;
+        let history = self.client.history(&head, &path).await?;
+        let states = self.states(&path, &history, DETAIL_DEPTH).await?;
+        let (sha, size) = match history.first() {
+            Some(c) => digest_of(&self.client, Some(&self.pool), &c.hash, &path).await?,
+            None => (String::new(), 0),
+        };
+        let card = self
+            .card(&path, size, sha, history.len() as u32, &states)
+            .ok_or_else(|| CabError::NoSuchCab(name.to_string()))?;
+        Ok(CabDetail {
+            card,
+            more: history.len() > DETAIL_DEPTH,
+            versions: states,
+        })
+    }
+
+    /// Run an action with its audit entry: `ok` with what it did, or `failed` with why.
+    async fn audited<T>(
+        &self,
+        action: &str,
+        cab: &str,
+        version: &str,
+        run: impl std::future::Future<Output = Result<(T, Done), CabError>>,
+    ) -> Result<T, CabError> {
+        match run.await {
+            Ok((value, done)) => {
+                self.log(action, "ok", &done.cab, &done.version, &done.detail).await;
+                Ok(value)
+            }
+            Err(e) => {
+                self.log(action, "failed", cab, version, &e.to_string()).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn require_publisher(&self, what: &str) -> Result<Identity, CabError> {
+        let me = self.me().await?;
+        if !self.settings.publishers.is_empty() && !me.is_any(&self.settings.publishers) {
+            return Err(CabError::NotAllowed(format!(
+                "{} may not {what}: only the publishers in `cab.publishers` may ({})",
+                me.label(),
+                self.settings.publishers.join(", ")
+            )));
+        }
+        Ok(me)
+    }
+
+    async fn require_approver(&self, what: &str) -> Result<Identity, CabError> {
+        let me = self.me().await?;
+        if !me.is_any(&self.settings.approvers) {
+            return Err(CabError::NotAllowed(format!(
+                "{} may not {what}: only the approvers in `cab.approvers` may ({})",
+                me.label(),
+                self.settings.approvers.join(", ")
+            )));
+        }
+        Ok(me)
+    }
+
+    /// Commit a CAB exported from development as a new file or a new version. `expected_head`
+    /// is the branch head the uploader last saw (the board's `head`): when the branch moved
+    /// since, nothing is written and the uploader is told to refresh.
+    pub async fn upload(
+        &self,
+        file_name: &str,
+        bytes: Vec<u8>,
+        message: &str,
+        expected_head: Option<&str>,
+    ) -> Result<Uploaded, CabError> {
+        let name = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .trim()
+            .to_string();
+        let path = if self.settings.path.trim_matches('/').is_empty() {
+            name.clone()
+        } else {
+            format!("{}/{name}", self.settings.path.trim_matches('/'))
+        };
+        self.audited("upload", &path, "", async {
+            if !is_cab(&name) {
+                return Err(CabError::Invalid(format!(
+                    "`{name}` is not a .cab file; export the solution from Solution Workbench as a .cab"
+                )));
+            }
+            if bytes.len() > MAX_CAB {
+                return Err(CabError::Invalid(format!("`{name}` is larger than 256 MiB")));
+            }
+            if !bytes.starts_with(b"MSCF") {
+                return Err(CabError::Invalid(format!(
+                    "`{name}` is not a cabinet file (it does not start with MSCF); was it exported from Solution Workbench?"
+                )));
+            }
+            if message.trim().is_empty() {
+                return Err(CabError::Invalid("a commit message is needed: say what changed".into()));
+            }
+            self.require_publisher("upload CABs").await?;
+            let head = self.client.branch_head(&self.settings.branch).await?;
+            let base_head = expected_head.map(str::to_string).unwrap_or_else(|| head.clone());
+            if base_head != head {
+                return Err(BitbucketError::Moved {
+                    host: String::new(),
+                    branch: self.settings.branch.clone(),
+                    message: format!("the branch is at {} now, not {}", short(&head), short(&base_head)),
+                }
+                .into());
+            }
+            let history = match self.client.history(&head, &path).await {
+                Ok(h) => h,
+                Err(BitbucketError::NotFound { .. }) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            let sha = super::hex_digest(&bytes);
+            let size = bytes.len() as u64;
+            if let Some(newest) = history.first() {
+                let (known, _) = digest_of(&self.client, Some(&self.pool), &newest.hash, &path).await?;
+                if known == sha {
+                    return Err(CabError::Invalid(format!(
+                        "`{name}` is identical to version {} ({}); nothing to upload",
+                        history.len(),
+                        short(&newest.hash)
+                    )));
+                }
+            }
+            let base = UploadBase {
+                branch: self.settings.branch.clone(),
+                branch_head: base_head,
+                file_commit: history.first().map(|c| c.hash.clone()),
+            };
+            let commit = self.client.upload(&base, &path, bytes, message.trim()).await?;
+            audit::remember_digest(&self.pool, &commit, &path, &sha, size).await?;
+            let version = history.len() as u32 + 1;
+            let detail = format!("version {version}, SHA-256 {sha}, {size} bytes: {}", message.trim());
+            Ok((
+                Uploaded {
+                    name: name.clone(),
+                    path: path.clone(),
+                    commit: commit.clone(),
+                    version,
+                    sha256: sha,
+                    size,
+                },
+                Done { cab: path.clone(), version: commit, detail },
+            ))
+        })
+        .await
+    }
+
+    /// The version (newest unless given) of a CAB, with its path and history.
+    async fn version(
+        &self,
+        name: &str,
+        spec: Option<&str>,
+    ) -> Result<(String, Vec<Commit>, u32, Commit), CabError> {
+        let head = self.client.branch_head(&self.settings.branch).await?;
+        let path = self.find(&head, name).await?;
+        let history = self.client.history(&head, &path).await?;
+        let (ordinal, commit) = Self::pick(&history, name, spec)?;
+        let commit = commit.clone();
+        Ok((path, history, ordinal, commit))
+    }
+
+    async fn state_of(&self, path: &str, history: &[Commit], ordinal: u32, commit: &Commit) -> Result<VersionState, CabError> {
+        let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, path).await?;
+        let records = self.records(&commit.hash, path).await?;
+        Ok(self.assess(ordinal, history.len() as u32, commit, Some(sha), &records))
+    }
+
+    /// Record that a version was installed in an environment.
+    pub async fn install(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        environment: &str,
+    ) -> Result<VersionState, CabError> {
+        self.audited("install", name, version.unwrap_or(""), async {
+            let env = self
+                .environments
+                .iter()
+                .find(|e| e.id == environment)
+                .ok_or_else(|| CabError::NoSuchEnvironment(environment.to_string()))?;
+            let me = self.me().await?;
+            let (path, history, ordinal, commit) = self.version(name, version).await?;
+            let text = records::format(
+                &Claim::Installed {
+                    environment: env.id.clone(),
+                },
+                &path,
+                &me,
+                self.via.as_deref(),
+            );
+            self.client.add_comment(&commit.hash, &text).await?;
+            let state = self.state_of(&path, &history, ordinal, &commit).await?;
+            Ok((
+                state,
+                Done {
+                    cab: path,
+                    version: commit.hash.clone(),
+                    detail: format!("version {ordinal} installed in {} ({})", env.name, env.id),
+                },
+            ))
+        })
+        .await
+    }
+
+    /// Approve a version: only an approver, never its author.
+    pub async fn approve(&self, name: &str, version: Option<&str>) -> Result<VersionState, CabError> {
+        self.audited("approve", name, version.unwrap_or(""), async {
+            let me = self.require_approver("approve CABs").await?;
+            let (path, history, ordinal, commit) = self.version(name, version).await?;
+            if me.wrote(&commit) {
+                return Err(CabError::NotAllowed(format!(
+                    "{} wrote version {ordinal} of {}: a CAB cannot be approved by its own author",
+                    me.label(),
+                    name_of(&path)
+                )));
+            }
+            let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, &path).await?;
+            let text = records::format(&Claim::Approved { sha256: sha.clone() }, &path, &me, self.via.as_deref());
+            self.client.add_comment(&commit.hash, &text).await?;
+            let state = self.state_of(&path, &history, ordinal, &commit).await?;
+            Ok((
+                state,
+                Done { cab: path, version: commit.hash.clone(), detail: format!("version {ordinal}, SHA-256 {sha}") },
+            ))
+        })
+        .await
+    }
+
+    /// Reject a version, with the reason.
+    pub async fn reject(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        reason: &str,
+    ) -> Result<VersionState, CabError> {
+        self.audited("reject", name, version.unwrap_or(""), async {
+            if reason.trim().is_empty() {
+                return Err(CabError::Invalid("a rejection needs a reason the developer can act on".into()));
+            }
+            let me = self.require_approver("reject CABs").await?;
+            let (path, history, ordinal, commit) = self.version(name, version).await?;
+            let text = records::format(
+                &Claim::Rejected {
+                    reason: reason.trim().to_string(),
+                },
+                &path,
+                &me,
+                self.via.as_deref(),
+            );
+            self.client.add_comment(&commit.hash, &text).await?;
+            let state = self.state_of(&path, &history, ordinal, &commit).await?;
+            Ok((
+                state,
+                Done { cab: path, version: commit.hash.clone(), detail: format!("version {ordinal}: {}", reason.trim()) },
+            ))
+        })
+        .await
+    }
+
+    /// Copy an approved version's bytes to the destination, with its manifest and tag. All or
+    /// nothing at the destination; a failed or interrupted promotion can simply be repeated.
+    pub async fn promote(
+        &self,
+        name: &str,
+        version: Option<&str>,
+        replace: bool,
+    ) -> Result<Promoted, CabError> {
+        let destination = self.settings.destination.clone().ok_or(CabError::NoDestination)?;
+        let dest_label = self.destination_label().unwrap_or_default();
+        // Checks first: a refusal is logged as a failure, and no promotion starts.
+        let prepared = async {
+            let me = self.require_publisher("promote CABs").await?;
+            let (path, history, ordinal, commit) = self.version(name, version).await?;
+            let state = self.state_of(&path, &history, ordinal, &commit).await?;
+            if let Some(why) = &state.waiting_for {
+                return Err(CabError::NotReady(format!(
+                    "version {ordinal} of {} cannot be promoted yet: {why}",
+                    name_of(&path)
+                )));
+            }
+            Ok((me, path, ordinal, commit, state))
+        }
+        .await;
+        if let Err(e) = &prepared {
+            self.log("promote", "failed", name, version.unwrap_or(""), &e.to_string())
+                .await;
+        }
+        let (me, path, ordinal, commit, state) = prepared?;
+        let sha = state.sha256.clone().unwrap_or_default();
+        let cab_name = name_of(&path);
+        self.log(
+            "promote",
+            "started",
+            &path,
+            &commit.hash,
+            &format!("version {ordinal} to {dest_label}"),
+        )
+        .await;
+        let manifest = promote::Manifest {
+            name: cab_name.clone(),
+            version: ordinal,
+            sha256: sha.clone(),
+            size: audit::known_digest(&self.pool, &commit.hash, &path)
+                .await?
+                .map(|(_, s)| s)
+                .unwrap_or(0),
+            source: format!("{} {path}", self.repository_label()),
+            source_commit: commit.hash.clone(),
+            approvers: state
+                .approvals
+                .iter()
+                .filter(|a| a.counts)
+                .map(|a| a.by.clone())
+                .collect(),
+            promoted_by: self.actor().await,
+            promoted_at: crate::time_fmt::now_rfc3339(),
+        };
+        let tag = tag_name(&cab_name, ordinal);
+        let result = async {
+            let placed = match &destination {
+                CabDestination::Folder { path: dir } => {
+                    promote::to_folder(&self.client, dir, &path, &manifest, replace).await?
+                }
+                CabDestination::BitbucketBranch {
+                    branch,
+                    repository,
+                    path: folder,
+                } => {
+                    let dest = match repository {
+                        Some(r) => self.client.for_repository(r),
+                        None => self.client.clone(),
+                    };
+                    promote::to_branch(&self.client, &dest, branch, folder, &path, &manifest, replace)
+                        .await?
+                }
+            };
+            match self.client.tag(&tag).await? {
+                Some(at) if at == commit.hash => {}
+                Some(at) => {
+                    return Err(CabError::Destination(format!(
+                        "the CAB was copied, but the tag `{tag}` already marks another commit ({})",
+                        short(&at)
+                    )))
+                }
+                None => {
+                    let message = format!(
+                        "{cab_name} version {ordinal} promoted to {dest_label}\nsha256: {sha}\napproved by: {}\npromoted by: {}",
+                        manifest.approvers.join(", "),
+                        manifest.promoted_by
+                    );
+                    self.client.create_tag(&tag, &commit.hash, &message).await?;
+                }
+            }
+            let text = records::format(
+                &Claim::Promoted {
+                    destination: dest_label.clone(),
+                    sha256: sha.clone(),
+                },
+                &path,
+                &me,
+                self.via.as_deref(),
+            );
+            self.client.add_comment(&commit.hash, &text).await?;
+            Ok::<_, CabError>(placed)
+        }
+        .await;
+        match result {
+            Ok(placed) => {
+                self.log(
+                    "promote",
+                    "ok",
+                    &path,
+                    &commit.hash,
+                    &format!(
+                        "version {ordinal} to {}{}; tag {tag}; SHA-256 {sha}",
+                        placed.target,
+                        if placed.already_there { " (already there)" } else if placed.replaced { " (replaced a different file)" } else { "" }
+                    ),
+                )
+                .await;
+                Ok(Promoted {
+                    name: cab_name,
+                    version: ordinal,
+                    commit: commit.hash.clone(),
+                    sha256: sha,
+                    placed,
+                    tag,
+                    manifest,
+                })
+            }
+            Err(e) => {
+                self.log("promote", "failed", &path, &commit.hash, &e.to_string()).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..12.min(hash.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_names_are_valid_refs() {
+        assert_eq!(tag_name("GHA Field Service.cab", 3), "cab/GHA-Field-Service/3");
+        assert_eq!(tag_name("Orders (v2) - final.CAB", 1), "cab/Orders-v2-final/1");
+    }
+}
