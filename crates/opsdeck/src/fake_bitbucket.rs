@@ -214,8 +214,11 @@ impl Git {
             .collect()
     }
 
+    /// A time after every commit and comment so far.
     fn clock(&self) -> i64 {
-        self.commits.iter().map(|c| c.at_ms).max().unwrap_or(1_780_000_000_000) + 60_000
+        let commits = self.commits.iter().map(|c| c.at_ms).max().unwrap_or(1_780_000_000_000);
+        let comments = self.comments.values().flatten().map(|c| c.at_ms).max().unwrap_or(0);
+        commits.max(comments) + 60_000
     }
 
     /// A new commit on `branch` with `changes` (a path to bytes, or none to delete).
@@ -260,7 +263,7 @@ impl Git {
             id: self.next_id,
             author: user.clone(),
             text: text.to_string(),
-            at_ms: self.clock() + self.next_id as i64,
+            at_ms: self.clock() + self.next_id as i64 * 1000,
         };
         self.comments.entry(commit.to_string()).or_default().push(c.clone());
         c

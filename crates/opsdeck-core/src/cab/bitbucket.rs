@@ -495,7 +495,10 @@ impl Client {
                 let url = format!("{}/src", self.repo_url());
                 let build = || {
                     // Metadata as form fields: Bitbucket ignores `branch` in the query string.
+                    // Field names are repository paths, sent as they are (as curl does), not
+                    // percent-encoded.
                     let mut form = reqwest::multipart::Form::new()
+                        .percent_encode_noop()
                         .text("message", message.to_string())
                         .text("branch", base.branch.clone())
                         .text("parents", base.branch_head.clone());
@@ -539,6 +542,7 @@ impl Client {
                     let build = || {
                         let name = path.rsplit('/').next().unwrap_or(path).to_string();
                         let mut form = reqwest::multipart::Form::new()
+                            .percent_encode_noop()
                             .part(
                                 "content",
                                 reqwest::multipart::Part::bytes(bytes.clone()).file_name(name),

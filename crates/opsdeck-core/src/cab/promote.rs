@@ -221,14 +221,28 @@ pub async fn to_folder(
             return Err(e);
         }
     }
-    let text = serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n";
-    write_atomically(dir, name, &manifest_path, text.as_bytes()).await?;
+    // A repeated promotion keeps the manifest of the first (who promoted, and when).
+    let keep = already_there
+        && tokio::fs::read(&manifest_path)
+            .await
+            .ok()
+            .is_some_and(|b| same_promotion(&b, manifest));
+    if !keep {
+        let text = serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n";
+        write_atomically(dir, name, &manifest_path, text.as_bytes()).await?;
+    }
     Ok(Placed {
         target: target.display().to_string(),
         manifest: manifest_path.display().to_string(),
         already_there,
         replaced,
     })
+}
+
+/// Whether `existing` is the manifest of the same bytes from the same commit.
+fn same_promotion(existing: &[u8], manifest: &Manifest) -> bool {
+    serde_json::from_slice::<Manifest>(existing)
+        .is_ok_and(|m| m.sha256 == manifest.sha256 && m.source_commit == manifest.source_commit)
 }
 
 /// Commit `cab`'s approved bytes and its manifest to `branch` of `dest` under `folder`.
@@ -276,6 +290,20 @@ pub async fn to_branch(
                 approved: manifest.sha256.clone(),
             });
         }
+    }
+    let keep_manifest = already_there
+        && match dest.raw(&head, &manifest_path).await {
+            Ok(b) => same_promotion(&b, manifest),
+            Err(BitbucketError::NotFound { .. }) => false,
+            Err(e) => return Err(e.into()),
+        };
+    if keep_manifest {
+        return Ok(Placed {
+            target: format!("{branch}:{target}"),
+            manifest: format!("{branch}:{manifest_path}"),
+            already_there,
+            replaced: false,
+        });
     }
     let text = serde_json::to_string_pretty(manifest).unwrap_or_default() + "\n";
     let mut files = Vec::new();

@@ -57,6 +57,19 @@ pub struct Record {
 }
 
 impl Record {
+    /// Who wrote it, for people: Bitbucket's account, with the e-mail it signed in with where
+    /// Bitbucket does not show one.
+    pub fn label(&self) -> String {
+        match (&self.by.email, &self.stated_email) {
+            (None, Some(e)) => {
+                let mut by = self.by.clone();
+                by.email = Some(e.clone());
+                by.label()
+            }
+            _ => self.by.label(),
+        }
+    }
+
     /// Whether the writer is one of `handles`: by what Bitbucket says about the author, or (on
     /// Cloud, which hides e-mails) by the e-mail the record states.
     pub fn by_any(&self, handles: &[String]) -> bool {

@@ -389,7 +389,7 @@ impl Releases {
             target,
             version: ordinal,
             commit: commit.hash.clone(),
-            by: r.by.label(),
+            by: r.label(),
             at: r.at.clone(),
             current: ordinal == newest,
         };
@@ -439,14 +439,14 @@ impl Releases {
                         None
                     };
                     approvals.push(Verdict {
-                        by: r.by.label(),
+                        by: r.label(),
                         at: r.at.clone(),
                         counts: note.is_none(),
                         note,
                     });
                 }
                 Claim::Rejected { reason } => rejections.push(Verdict {
-                    by: r.by.label(),
+                    by: r.label(),
                     at: r.at.clone(),
                     counts: approver,
                     note: Some(reason.clone()),
@@ -529,7 +529,7 @@ impl Releases {
                     .iter()
                     .flat_map(|v| v.installs.iter())
                     .filter(|p| p.target == env.id)
-                    .max_by(|a, b| a.at.cmp(&b.at))
+                    .max_by(|a, b| a.at.cmp(&b.at).then(a.version.cmp(&b.version)))
                     .cloned()
             })
             .collect();

@@ -1,0 +1,416 @@
+//! The whole CAB release workflow through the real `opsdeck` binary, against the fake of
+//! Bitbucket Cloud and Data Center (`opsdeck::fake_bitbucket`, built from Atlassian's
+//! documented payloads, since no real Bitbucket can run here), with every person's token in the
+//! real keychain (scripts/with-keyring): upload, installs, approvals (self-approval refused,
+//! the count enforced, rejections with reasons), promotion to a folder and to a protected
+//! branch, the manifest and tag, conflicts, and the audit log (tampering detected, CSV).
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use opsdeck::fake_bitbucket::{Behaviour, FakeBitbucket, FakeUser, Repository, Version};
+use serde_json::Value;
+use sha2::Digest;
+use support::*;
+
+const FS: &str = "cabs/GHA Field Service.cab";
+
+/// The people: a developer (publisher), two approvers.
+fn people() -> Vec<(&'static str, FakeUser)> {
+    vec![
+        ("dev", FakeUser::basic("dev", "dev@example.com", "dev-token")),
+        ("anna", FakeUser::basic("anna", "anna@example.com", "anna-token")),
+        ("boss", FakeUser::basic("boss", "boss@example.com", "boss-token")),
+    ]
+}
+
+fn cab_bytes(tag: &str, size: usize) -> Vec<u8> {
+    let mut b = b"MSCF\0\0\0\0".to_vec();
+    let mut n: u32 = 7;
+    while b.len() < size {
+        n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        b.push((n >> 16) as u8);
+    }
+    b.extend_from_slice(tag.as_bytes());
+    b
+}
+
+fn sha(b: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+fn repository() -> Repository {
+    Repository {
+        branch: "main".into(),
+        files: vec![(
+            "cabs/Orders.cab".into(),
+            vec![Version {
+                hash: format!("{:040x}", 0xfeed_u64),
+                at_ms: 1_780_000_000_000,
+                author_name: "Ben Dev".into(),
+                author_email: "ben@example.com".into(),
+                message: "Orders v1".into(),
+                bytes: cab_bytes("orders", 100),
+            }],
+        )],
+    }
+}
+
+struct Estate {
+    dir: tempfile::TempDir,
+    data: PathBuf,
+    fake: FakeBitbucket,
+    dest: PathBuf,
+    run_id: String,
+}
+
+impl Estate {
+    async fn start(destination: &str, required: u32) -> Estate {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let dest = dir.path().join("GHA Mods - New CABs");
+        std::fs::create_dir_all(&dest).unwrap();
+        let fake = FakeBitbucket::start(
+            "gha",
+            "epicor-cabs",
+            repository(),
+            Behaviour {
+                users: people().into_iter().map(|(_, u)| u).collect(),
+                ..Behaviour::default()
+            },
+        )
+        .await
+        .unwrap();
+        let run_id = format!("{}-{}", std::process::id(), rand_suffix());
+        let e = Estate {
+            dir,
+            data,
+            fake,
+            dest,
+            run_id,
+        };
+        for (who, _) in people() {
+            let out = set_secret(&e.secret(who), &format!("{who}-token"), &e.data);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            e.write(who, destination, required, "bitbucket-cloud");
+        }
+        e
+    }
+
+    fn secret(&self, who: &str) -> String {
+        format!("cab-{who}-{}", self.run_id)
+    }
+
+    fn config(&self, who: &str) -> PathBuf {
+        self.dir.path().join(format!("{who}.toml"))
+    }
+
+    fn write(&self, who: &str, destination: &str, required: u32, provider: &str) {
+        let url = if provider == "bitbucket-cloud" {
+            self.fake.cloud_base()
+        } else {
+            self.fake.dc_base()
+        };
+        let destination = if destination == "folder" {
+            format!(
+                "type = \"folder\"\npath = '{}'",
+                self.dest.display()
+            )
+        } else {
+            destination.to_string()
+        };
+        std::fs::write(
+            self.config(who),
+            format!(
+                "[[environment]]\nid = \"test\"\nname = \"Test\"\n\n[[environment]]\nid = \"staging\"\nname = \"Staging\"\n\n\
+                 [cab]\nprovider = \"{provider}\"\nurl = \"{url}\"\nworkspace = \"gha\"\nrepository = \"epicor-cabs\"\n\
+                 path = \"cabs\"\nusername = \"{who}@example.com\"\ntoken = {{ secret = \"{}\" }}\n\
+                 approvers = [\"anna@example.com\", \"boss\"]\npublishers = [\"dev@example.com\", \"anna@example.com\"]\n\
+                 required_approvals = {required}\n\n[cab.destination]\n{destination}\n",
+                self.secret(who)
+            ),
+        )
+        .unwrap();
+    }
+
+    fn cab(&self, who: &str, args: &[&str]) -> Output {
+        opsdeck()
+            .arg("--config")
+            .arg(self.config(who))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .arg("cab")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, who: &str, args: &[&str]) -> Value {
+        let out = self.cab(who, &[args, &["--format", "json"]].concat());
+        assert!(
+            out.status.success(),
+            "{who} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// The command fails with `code`, saying `says`.
+    fn refused(&self, who: &str, args: &[&str], code: i32, says: &str) {
+        let out = self.cab(who, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{who} {args:?}: {err}");
+        assert!(err.contains(says), "{who} {args:?}: expected `{says}` in: {err}");
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        let v = self.ok("dev", &["audit", "--limit", "1000"]);
+        v["entries"].as_array().unwrap().clone()
+    }
+
+    fn upload(&self, who: &str, name: &str, bytes: &[u8], message: &str) -> Value {
+        let file = self.dir.path().join("export").join(name);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, bytes).unwrap();
+        self.ok(who, &["upload", file.to_str().unwrap(), "-m", message])
+    }
+}
+
+impl Drop for Estate {
+    fn drop(&mut self) {
+        for (who, _) in people() {
+            let _ = opsdeck()
+                .arg("--data-dir")
+                .arg(&self.data)
+                .args(["secret", "delete", &self.secret(who)])
+                .output();
+        }
+    }
+}
+
+fn rand_suffix() -> u32 {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn from_upload_to_promotion_on_bitbucket_cloud() {
+    if !keychain_available() {
+        return;
+    }
+    let e = Estate::start("folder", 2).await;
+    let who = e.ok("dev", &["whoami"]);
+    assert_eq!(who["identity"]["name"], "dev");
+    assert_eq!(who["publisher"], true);
+    assert_eq!(who["approver"], false);
+
+    // Upload: a new CAB, then a new version; junk and repeats are refused.
+    let v1 = cab_bytes("field service 1", 300_000);
+    let up = e.upload("dev", "GHA Field Service.cab", &v1, "First cut of Field Service");
+    assert_eq!(up["path"], FS);
+    assert_eq!(up["version"], 1);
+    assert_eq!(up["sha256"], sha(&v1));
+    assert_eq!(e.fake.file("epicor-cabs", "main", FS).unwrap(), v1);
+    let junk = e.dir.path().join("notes.cab");
+    std::fs::write(&junk, b"just text").unwrap();
+    e.refused("dev", &["upload", junk.to_str().unwrap(), "-m", "x"], 65, "not a cabinet file");
+    let again = e.dir.path().join("export/GHA Field Service.cab");
+    e.refused("dev", &["upload", again.to_str().unwrap(), "-m", "same"], 65, "identical to version 1");
+    e.refused("boss", &["upload", again.to_str().unwrap(), "-m", "x"], 65, "only the publishers");
+
+    // Someone commits meanwhile: an upload based on the old head is refused, nothing lost.
+    let head_before = e.ok("dev", &["show", "GHA Field Service.cab"])["versions"][0]["commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ben = FakeUser::basic("ben", "ben@example.com", "ben-token");
+    e.fake
+        .commit_as("epicor-cabs", "main", &ben, "cabs/Orders.cab", &cab_bytes("orders 2", 90), "Orders v2");
+    let v2 = cab_bytes("field service 2", 300_000);
+    std::fs::write(&again, &v2).unwrap();
+    e.refused(
+        "dev",
+        &["upload", again.to_str().unwrap(), "-m", "second", "--expect-head", &head_before],
+        69,
+        "refresh",
+    );
+    assert_eq!(e.fake.file("epicor-cabs", "main", FS).unwrap(), v1, "nothing overwritten");
+    let up2 = e.upload("dev", "GHA Field Service.cab", &v2, "Second cut");
+    assert_eq!(up2["version"], 2);
+
+    // Installs are recorded in Bitbucket, against the version's commit.
+    e.ok("dev", &["install", "GHA Field Service.cab", "-e", "test", "--version", "1"]);
+    let installed = e.ok("dev", &["install", "GHA Field Service.cab", "-e", "test"]);
+    assert_eq!(installed["installs"][0]["target"], "test");
+    e.refused("dev", &["install", "GHA Field Service.cab", "-e", "qa"], 65, "no environment `qa`");
+    let commit2 = up2["commit"].as_str().unwrap();
+    assert!(
+        e.fake.comments("epicor-cabs", commit2)[0].starts_with("[opsdeck] installed `cabs/GHA Field Service.cab`"),
+        "{:?}",
+        e.fake.comments("epicor-cabs", commit2)
+    );
+
+    // Approvals: not by the author, not by a non-approver, and two are needed.
+    e.refused("dev", &["approve", "GHA Field Service.cab"], 65, "only the approvers");
+    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "0 of 2 approvals");
+    e.upload("anna", "Anna.cab", &cab_bytes("anna", 500), "Anna's own");
+    e.refused("anna", &["approve", "Anna.cab"], 65, "its own author");
+    let anna_wrote = e.ok("dev", &["show", "Anna.cab"]);
+    assert_eq!(anna_wrote["versions"][0]["approvals"].as_array().unwrap().len(), 0);
+    let one = e.ok("anna", &["approve", "GHA Field Service.cab"]);
+    assert_eq!(one["waiting_for"], "1 of 2 approvals");
+    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "1 of 2 approvals");
+
+    // A rejection (with a reason) blocks, whatever the count; the rejecter's approval lifts it.
+    e.refused("boss", &["reject", "GHA Field Service.cab", "--reason", " "], 65, "needs a reason");
+    let rejected = e.ok("boss", &["reject", "GHA Field Service.cab", "--reason", "Orders form fails to open"]);
+    assert_eq!(rejected["waiting_for"], "rejected by boss <boss@example.com>: Orders form fails to open");
+    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "Orders form fails to open");
+    let approved = e.ok("boss", &["approve", "GHA Field Service.cab"]);
+    assert_eq!(approved["promotable"], true, "{approved:#}");
+
+    // Promotion: exactly the approved bytes, a manifest beside them, a tag on the commit.
+    let p = e.ok("dev", &["promote", "GHA Field Service.cab"]);
+    assert_eq!(p["version"], 2);
+    assert_eq!(p["tag"], "cab/GHA-Field-Service/2");
+    let target = e.dest.join("GHA Field Service.cab");
+    assert_eq!(std::fs::read(&target).unwrap(), v2);
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(e.dest.join("GHA Field Service.cab.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["sha256"], sha(&v2));
+    assert_eq!(manifest["source_commit"], commit2);
+    assert_eq!(manifest["version"], 2);
+    assert_eq!(manifest["approvers"].as_array().unwrap().len(), 2, "{manifest:#}");
+    assert!(manifest["promoted_by"].as_str().unwrap().contains("dev@example.com"));
+    assert_eq!(e.fake.tag("epicor-cabs", "cab/GHA-Field-Service/2").as_deref(), Some(commit2));
+    assert_eq!(
+        files_in(&e.dest),
+        ["GHA Field Service.cab", "GHA Field Service.cab.manifest.json"]
+    );
+    let show = e.ok("anna", &["show", "GHA Field Service.cab"]);
+    assert_eq!(show["card"]["stage"], "promoted");
+    assert_eq!(show["card"]["installed"][0]["version"], 2);
+    assert!(show["card"]["installed"][1].is_null(), "nothing in staging");
+
+    // Promoting again is harmless; a different file of the same name is never overwritten
+    // without --replace.
+    let again = e.ok("dev", &["promote", "GHA Field Service.cab"]);
+    assert_eq!(again["placed"]["already_there"], true);
+    std::fs::write(&target, b"MSCF someone else's file").unwrap();
+    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "already holds a different file");
+    assert_eq!(std::fs::read(&target).unwrap(), b"MSCF someone else's file");
+    let replaced = e.ok("dev", &["promote", "GHA Field Service.cab", "--replace"]);
+    assert_eq!(replaced["placed"]["replaced"], true);
+    assert_eq!(std::fs::read(&target).unwrap(), v2);
+
+    // The audit log has every action, failures too, and its chain holds.
+    let audit = e.audit();
+    let count = |action: &str, outcome: &str| {
+        audit
+            .iter()
+            .filter(|x| x["action"] == action && x["outcome"] == outcome)
+            .count()
+    };
+    assert_eq!(count("upload", "ok"), 3);
+    assert!(count("upload", "failed") >= 3);
+    assert_eq!(count("install", "ok"), 2);
+    assert_eq!(count("approve", "ok"), 2);
+    assert_eq!(count("approve", "failed"), 2);
+    assert_eq!(count("reject", "ok"), 1);
+    assert_eq!(count("promote", "ok"), 3);
+    assert!(count("promote", "failed") >= 4);
+    let verify = e.ok("dev", &["audit", "verify"]);
+    assert_eq!(verify["ok"], true, "{verify:#}");
+    let csv = e.cab("dev", &["audit", "export"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("seq,at,actor,action,outcome,cab,version,detail,prev,hash"));
+    assert_eq!(text.lines().filter(|l| l.contains(",promote,ok,")).count(), 3);
+
+    // Tampering: an edited entry, then a deleted one, are found and named.
+    let db = e.data.join("opsdeck.sqlite");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cab_audit SET actor = 'someone else' WHERE action = 'reject'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let out = e.cab("dev", &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(65));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("was edited") && said.contains("reject"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn promotion_to_a_protected_branch_on_data_center() {
+    if !keychain_available() {
+        return;
+    }
+    let e = Estate::start("folder", 1).await;
+    e.fake.add_repository(
+        "gha-mods",
+        Repository {
+            branch: "release".into(),
+            files: vec![(
+                "README.md".into(),
+                vec![Version {
+                    hash: format!("{:040x}", 0xbeef_u64),
+                    at_ms: 1_780_000_000_000,
+                    author_name: "Boss".into(),
+                    author_email: "boss@example.com".into(),
+                    message: "Start".into(),
+                    bytes: b"GHA Mods - New CABs".to_vec(),
+                }],
+            )],
+        },
+    );
+    for (who, _) in people() {
+        e.write(
+            who,
+            "type = \"bitbucket-branch\"\nbranch = \"release\"\nrepository = \"gha-mods\"\npath = \"New CABs\"",
+            1,
+            "bitbucket-dc",
+        );
+    }
+    let who = e.ok("boss", &["whoami"]);
+    assert_eq!(who["identity"]["email"], "boss@example.com");
+    assert_eq!(who["approver"], true);
+    let bytes = cab_bytes("dc", 50_000);
+    let up = e.upload("dev", "Quotes.cab", &bytes, "Quotes");
+    assert_eq!(up["version"], 1);
+    // Data Center refuses a create over an existing file (no sourceCommitId) with 409.
+    e.refused("boss", &["approve", "Quotes.cab", "--version", "2"], 65, "no version `2`");
+    e.ok("boss", &["approve", "Quotes.cab"]);
+    let p = e.ok("dev", &["promote", "Quotes.cab"]);
+    assert_eq!(p["placed"]["target"], "release:New CABs/Quotes.cab");
+    assert_eq!(e.fake.file("gha-mods", "release", "New CABs/Quotes.cab").unwrap(), bytes);
+    let manifest: Value =
+        serde_json::from_slice(&e.fake.file("gha-mods", "release", "New CABs/Quotes.cab.manifest.json").unwrap())
+            .unwrap();
+    assert_eq!(manifest["sha256"], sha(&bytes));
+    assert_eq!(manifest["approvers"][0], "boss <boss@example.com>");
+    assert_eq!(
+        e.fake.tag("epicor-cabs", "cab/Quotes/1").as_deref(),
+        up["commit"].as_str()
+    );
+    // Again: the bytes are there; only the manifest is refreshed.
+    let again = e.ok("dev", &["promote", "Quotes.cab"]);
+    assert_eq!(again["placed"]["already_there"], true);
+    assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());
+}
