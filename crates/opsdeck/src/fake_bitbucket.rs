@@ -362,6 +362,8 @@ impl FakeBitbucket {
                     json!("There is no API hosted at this URL"),
                 )
             })
+            // Bitbucket takes files far larger than axum's default 2 MB.
+            .layer(axum::extract::DefaultBodyLimit::max(300 * 1024 * 1024))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;

@@ -298,3 +298,82 @@ async fn refusals_say_what_to_do() {
         "{err}"
     );
 }
+
+/// Commits, comments and tags: a commit based on a stale view is refused (Cloud: `parents` is
+/// not the tip; Data Center: the file changed since `sourceCommitId`), and nothing is lost.
+#[tokio::test]
+async fn writes_never_overwrite_a_newer_commit() {
+    use opsdeck::fake_bitbucket::FakeUser;
+    use opsdeck_core::cab::bitbucket::UploadBase;
+    for (flavour, name) in [(Flavour::Cloud, "cloud"), (Flavour::DataCenter, "dc")] {
+        let f = fake(3, basic()).await;
+        let base = if flavour == Flavour::Cloud { f.cloud_base() } else { f.dc_base() };
+        let c = client(flavour, base, api_token());
+        let me = c.whoami().await.unwrap();
+        assert_eq!(me.name, "dev", "{name}");
+        assert_eq!(me.email.as_deref(), Some(EMAIL), "{name}");
+
+        let file = "cabs/Invoices.cab";
+        let head = c.branch_head("main").await.unwrap();
+        let seen = c.last_commit_of("main", file).await.unwrap();
+        assert!(seen.is_some(), "{name}");
+        let stale = UploadBase {
+            branch: "main".into(),
+            branch_head: head.clone(),
+            file_commit: seen.clone(),
+        };
+        // Someone else changes the same file meanwhile.
+        let ben = FakeUser::basic("ben", "ben@example.com", "x");
+        f.commit_as("epicor-cabs", "main", &ben, file, b"MSCF ben's", "Ben's change");
+        let err = c
+            .upload(&stale, file, b"MSCF mine".to_vec(), "Mine")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BitbucketError::Moved { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(err.to_string().contains("refresh"), "{err}");
+        assert_eq!(f.file("epicor-cabs", "main", file).unwrap(), b"MSCF ben's");
+
+        // From a fresh view, the commit goes in and answers its hash.
+        let fresh = UploadBase {
+            branch: "main".into(),
+            branch_head: c.branch_head("main").await.unwrap(),
+            file_commit: c.last_commit_of("main", file).await.unwrap(),
+        };
+        let commit = c.upload(&fresh, file, b"MSCF mine".to_vec(), "Mine").await.unwrap();
+        assert_eq!(c.branch_head("main").await.unwrap(), commit, "{name}");
+        let newest = &c.history(&commit, file).await.unwrap()[0];
+        assert_eq!(newest.hash, commit);
+        assert_eq!(newest.author_account.is_some(), true, "{name}: {newest:?}");
+        assert!(me.wrote(newest), "{name}: the token's owner wrote it");
+
+        // A new file without a file commit; on Data Center an existing one is a conflict.
+        if flavour == Flavour::DataCenter {
+            let blind = UploadBase {
+                branch: "main".into(),
+                branch_head: commit.clone(),
+                file_commit: None,
+            };
+            let err = c.upload(&blind, file, b"MSCF blind".to_vec(), "Blind").await.unwrap_err();
+            assert!(matches!(err, BitbucketError::Moved { .. }), "{err:?}");
+        }
+
+        // Comments carry the author Bitbucket knows; many of them page.
+        for n in 0..30 {
+            c.add_comment(&commit, &format!("note {n}")).await.unwrap();
+        }
+        let comments = c.comments(&commit).await.unwrap();
+        assert_eq!(comments.len(), 30, "{name}");
+        assert_eq!(comments[0].text, "note 0");
+        assert_eq!(comments[29].author.name, "dev");
+
+        // Tags: created once, read back; a second with the same name is refused.
+        assert_eq!(c.tag("cab/Invoices/4").await.unwrap(), None);
+        c.create_tag("cab/Invoices/4", &commit, "promoted").await.unwrap();
+        assert_eq!(c.tag("cab/Invoices/4").await.unwrap().as_deref(), Some(commit.as_str()));
+        let err = c.create_tag("cab/Invoices/4", &commit, "again").await.unwrap_err();
+        assert!(matches!(err, BitbucketError::Refused { status: 400, .. }), "{err:?}");
+    }
+}

@@ -414,3 +414,136 @@ async fn promotion_to_a_protected_branch_on_data_center() {
     assert_eq!(again["placed"]["already_there"], true);
     assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());
 }
+
+/// Wait until `dir` holds a hidden partial copy with some bytes in it.
+fn wait_for_partial(dir: &Path) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < until {
+        let partial = std::fs::read_dir(dir).unwrap().filter_map(Result::ok).any(|e| {
+            e.file_name().to_string_lossy().ends_with(".partial")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        });
+        if partial {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_killed_mid_copy_leaves_nothing_and_can_be_repeated() {
+    if !keychain_available() {
+        return;
+    }
+    let e = Estate::start("folder", 1).await;
+    let bytes = cab_bytes("big", 2 * 1024 * 1024);
+    e.upload("dev", "Big.cab", &bytes, "Big");
+    e.ok("anna", &["approve", "Big.cab"]);
+    // 32 pieces of 64 KiB, 150 ms apart: the copy takes about five seconds.
+    e.fake.slow_raw(Some(std::time::Duration::from_millis(150)));
+    let mut child = opsdeck()
+        .arg("--config")
+        .arg(e.config("dev"))
+        .arg("--data-dir")
+        .arg(&e.data)
+        .args(["cab", "promote", "Big.cab"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_for_partial(&e.dest), "the copy never started");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !e.dest.join("Big.cab").exists() && !e.dest.join("Big.cab.manifest.json").exists(),
+        "only the hidden partial file may remain: {:?}",
+        files_in(&e.dest)
+    );
+    e.fake.slow_raw(None);
+    let p = e.ok("dev", &["promote", "Big.cab"]);
+    assert_eq!(p["placed"]["already_there"], false);
+    assert_eq!(std::fs::read(e.dest.join("Big.cab")).unwrap(), bytes);
+    assert_eq!(files_in(&e.dest), ["Big.cab", "Big.cab.manifest.json"], "the partial file is gone");
+    let outcomes: Vec<String> = e
+        .audit()
+        .iter()
+        .rev()
+        .filter(|x| x["action"] == "promote")
+        .map(|x| format!("{} {}", x["outcome"].as_str().unwrap(), x["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes.len(), 4, "{outcomes:#?}");
+    assert!(outcomes[0].starts_with("started"), "{outcomes:#?}");
+    assert!(outcomes[1].starts_with("failed interrupted"), "{outcomes:#?}");
+    assert!(outcomes[2].starts_with("started"), "{outcomes:#?}");
+    assert!(outcomes[3].starts_with("ok"), "{outcomes:#?}");
+}
+
+/// A small tmpfs at `dir`, unmounted when dropped.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn tmpfs(dir: &Path, size: &str) -> Option<Mount> {
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(dir.to_path_buf()))
+    }
+
+    fn remount(&self, options: &str) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_or_read_only_destination_fails_cleanly_and_a_retry_succeeds() {
+    if !keychain_available() {
+        return;
+    }
+    let e = Estate::start("folder", 1).await;
+    // A real full disk and a real read-only one need a file system of their own.
+    let Some(mount) = Mount::tmpfs(&e.dest, "256k") else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root (CAP_SYS_ADMIN); a full destination was not tested");
+        return;
+    };
+    let bytes = cab_bytes("full", 1024 * 1024);
+    e.upload("dev", "Full.cab", &bytes, "Full");
+    e.ok("anna", &["approve", "Full.cab"]);
+    e.refused("dev", &["promote", "Full.cab"], 74, "the destination is full");
+    assert_eq!(files_in(&e.dest), Vec::<String>::new(), "no partial or wrong file");
+    let last = &e.audit()[0];
+    assert_eq!(last["action"], "promote");
+    assert_eq!(last["outcome"], "failed");
+    assert!(last["detail"].as_str().unwrap().contains("full"), "{last:#}");
+
+    mount.remount("size=4m");
+    let p = e.ok("dev", &["promote", "Full.cab"]);
+    assert_eq!(p["sha256"], sha(&bytes));
+    assert_eq!(std::fs::read(e.dest.join("Full.cab")).unwrap(), bytes);
+
+    // Read-only: a new version cannot go out, and the old one stays as it was.
+    let v2 = cab_bytes("full 2", 1000);
+    e.upload("dev", "Full.cab", &v2, "Full, smaller");
+    e.ok("anna", &["approve", "Full.cab"]);
+    mount.remount("ro");
+    e.refused("dev", &["promote", "Full.cab", "--replace"], 74, "Read-only file system");
+    assert_eq!(std::fs::read(e.dest.join("Full.cab")).unwrap(), bytes);
+    mount.remount("rw");
+    let p = e.ok("dev", &["promote", "Full.cab", "--replace"]);
+    assert_eq!(p["version"], 2);
+    assert_eq!(std::fs::read(e.dest.join("Full.cab")).unwrap(), v2);
+    assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());
+}

@@ -171,6 +171,21 @@ pub async fn read(
     Ok(rows.iter().map(entry).collect())
 }
 
+/// The newest promotion of `cab` if it started and never finished (its process was killed, or
+/// the machine stopped): its `started` entry.
+pub async fn unfinished_promotion(
+    pool: &SqlitePool,
+    cab: &str,
+) -> Result<Option<AuditEntry>, StoreError> {
+    let row = sqlx::query(
+        "SELECT * FROM cab_audit WHERE cab = ? AND action = 'promote' ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(cab)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| entry(&r)).filter(|e| e.outcome == "started"))
+}
+
 /// Walk the whole chain, oldest first.
 pub async fn verify(pool: &SqlitePool) -> Result<Verification, StoreError> {
     use futures::TryStreamExt;

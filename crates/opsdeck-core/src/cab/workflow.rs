@@ -892,6 +892,19 @@ impl Releases {
                 .await;
         }
         let (me, path, ordinal, commit, state) = prepared?;
+        if let Some(started) = audit::unfinished_promotion(&self.pool, &path).await? {
+            self.log(
+                "promote",
+                "failed",
+                &path,
+                &started.version,
+                &format!(
+                    "interrupted: the promotion started at {} (entry {}) never finished; nothing partial was left at the destination",
+                    started.at, started.seq
+                ),
+            )
+            .await;
+        }
         let sha = state.sha256.clone().unwrap_or_default();
         let cab_name = name_of(&path);
         self.log(
