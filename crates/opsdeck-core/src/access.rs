@@ -117,7 +117,7 @@ pub struct NewToken {
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum AccessError {
-    #[error("token name `{0}` is not valid: use 1–64 letters, digits, `-`, `_` and `.`")]
+    #[error("token name `{0}` is not valid: use 1–64 letters, digits, `-`, `_`, `.` and `@` (an e-mail works)")]
     InvalidName(String),
     #[error("a token named `{0}` exists already; revoke it first or pick another name")]
     Duplicate(String),
@@ -142,7 +142,7 @@ fn valid_name(name: &str) -> bool {
         && name.len() <= 64
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
 }
 
 /// Split `opsdeck_<id>_<secret>` into id and secret.

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod alerts;
+mod cab;
 mod credentials;
 mod queues;
 mod tokens;
 
 pub use alerts::{ChannelView, Timeline};
+pub use cab::{AuditCsv, AuditPage, CabDownload};
 pub use credentials::{CredentialState, CredentialView, Credentials};
 pub use queues::{FigureHistory, FigureWindow, QueueList, QueueRow, SPARK_POINTS};
 pub use tokens::CreatedToken;
@@ -142,6 +144,61 @@ pub enum Request {
     TestChannel {
         id: String,
     },
+    /// Every CAB as a pipeline (in the repository, installed, approved, promoted) with the
+    /// environment matrix, and what the caller's Bitbucket account may do.
+    CabBoard,
+    /// One CAB's versions with their installs, approvals, rejections and promotion.
+    CabDetail {
+        name: String,
+    },
+    /// Commit a `.cab` (bytes in base64) as a new CAB or a new version. `expected_head` is the
+    /// board's `head`: when the branch has moved since, nothing is written (`conflict`).
+    CabUpload {
+        file_name: String,
+        content: String,
+        message: String,
+        expected_head: Option<String>,
+    },
+    /// A version's bytes (newest unless `version`: a number or a commit).
+    CabDownload {
+        name: String,
+        version: Option<String>,
+    },
+    /// Record that a version was installed in an environment.
+    CabInstall {
+        name: String,
+        version: Option<String>,
+        environment: String,
+    },
+    CabApprove {
+        name: String,
+        version: Option<String>,
+    },
+    CabReject {
+        name: String,
+        version: Option<String>,
+        reason: String,
+    },
+    /// Copy an approved version to the destination; `replace` overwrites a different file of
+    /// the same name (refused with `exists` without it).
+    CabPromote {
+        name: String,
+        version: Option<String>,
+        #[serde(default)]
+        replace: bool,
+    },
+    /// The audit log, newest first: of one CAB (its path) or all; `before` is the previous
+    /// page's `before`.
+    CabAudit {
+        cab: Option<String>,
+        #[ts(type = "number | null")]
+        before: Option<i64>,
+        limit: Option<u32>,
+    },
+    /// Check the audit log's hash chain.
+    CabAuditVerify,
+    /// The whole audit log as CSV.
+    CabAuditCsv,
 }
 
 impl Request {
@@ -159,14 +216,25 @@ impl Request {
             | Request::Session
             | Request::Alerts
             | Request::Timeline { .. }
-            | Request::Channels => Role::Viewer,
+            | Request::Channels
+            | Request::CabBoard
+            | Request::CabDetail { .. }
+            | Request::CabDownload { .. }
+            | Request::CabAudit { .. }
+            | Request::CabAuditVerify
+            | Request::CabAuditCsv => Role::Viewer,
             Request::CheckNow { .. }
             | Request::CheckAll
             | Request::TestCredential { .. }
             | Request::Acknowledge { .. }
             | Request::Snooze { .. }
             | Request::AddNote { .. }
-            | Request::TestChannel { .. } => Role::Operator,
+            | Request::TestChannel { .. }
+            | Request::CabUpload { .. }
+            | Request::CabInstall { .. } => Role::Operator,
+            Request::CabApprove { .. } | Request::CabReject { .. } | Request::CabPromote { .. } => {
+                Role::Approver
+            }
             Request::Estate
             | Request::CreateEstate
             | Request::SaveCheck { .. }
@@ -362,7 +430,8 @@ pub struct Files {
 #[derive(Debug, Clone, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
-    /// `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `read_only`,
+    /// `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `exists` (a
+    /// different file is in the way; repeat with `replace` to overwrite it), `read_only`,
     /// `unavailable` or `internal`.
     pub code: String,
     pub message: String,
@@ -501,6 +570,67 @@ impl Api {
             Request::AddNote { id, text } => json(self.add_note(caller, &id, &text).await?),
             Request::Channels => json(self.channels()),
             Request::TestChannel { id } => json(self.test_channel(caller, &id).await?),
+            Request::CabBoard => json(self.releases(caller).await?.board().await?),
+            Request::CabDetail { name } => json(self.releases(caller).await?.detail(&name).await?),
+            Request::CabUpload {
+                file_name,
+                content,
+                message,
+                expected_head,
+            } => json(
+                self.cab_upload(
+                    caller,
+                    &file_name,
+                    &content,
+                    &message,
+                    expected_head.as_deref(),
+                )
+                .await?,
+            ),
+            Request::CabDownload { name, version } => {
+                json(self.cab_download(caller, &name, version.as_deref()).await?)
+            }
+            Request::CabInstall {
+                name,
+                version,
+                environment,
+            } => json(
+                self.releases(caller)
+                    .await?
+                    .install(&name, version.as_deref(), &environment)
+                    .await?,
+            ),
+            Request::CabApprove { name, version } => json(
+                self.releases(caller)
+                    .await?
+                    .approve(&name, version.as_deref())
+                    .await?,
+            ),
+            Request::CabReject {
+                name,
+                version,
+                reason,
+            } => json(
+                self.releases(caller)
+                    .await?
+                    .reject(&name, version.as_deref(), &reason)
+                    .await?,
+            ),
+            Request::CabPromote {
+                name,
+                version,
+                replace,
+            } => json(
+                self.releases(caller)
+                    .await?
+                    .promote(&name, version.as_deref(), replace)
+                    .await?,
+            ),
+            Request::CabAudit { cab, before, limit } => {
+                json(self.cab_audit(cab.as_deref(), before, limit).await?)
+            }
+            Request::CabAuditVerify => json(self.cab_audit_verify().await?),
+            Request::CabAuditCsv => json(self.cab_audit_csv().await?),
             Request::CheckDetail { id } => json(self.check_detail(&id).await?),
             Request::History { id, window } => json(self.history(&id, window).await?),
             Request::Transitions { id, limit } => {

@@ -55,7 +55,9 @@ pub enum CabError {
         existing: String,
         approved: String,
     },
-    #[error("{what} do not match the approved SHA-256 {expected} (got {got}); nothing was promoted")]
+    #[error(
+        "{what} do not match the approved SHA-256 {expected} (got {got}); nothing was promoted"
+    )]
     Mismatch {
         what: String,
         expected: String,
@@ -156,12 +158,12 @@ pub async fn catalogue_with(
     pool: Option<&sqlx::SqlitePool>,
 ) -> Result<(String, Vec<CabEntry>), CabError> {
     let head = client.branch_head(&settings.branch).await?;
-    let files: Vec<_> = client
-        .list_files(&head, &settings.path)
-        .await?
-        .into_iter()
-        .filter(|f| is_cab(&f.path))
-        .collect();
+    // No folder yet: the first upload makes it.
+    let listed = match client.list_files(&head, &settings.path).await {
+        Err(BitbucketError::NotFound { .. }) => Vec::new(),
+        other => other?,
+    };
+    let files: Vec<_> = listed.into_iter().filter(|f| is_cab(&f.path)).collect();
     let head = &head;
     let mut entries: Vec<CabEntry> = futures::stream::iter(files)
         .map(|f| async move {

@@ -32,6 +32,14 @@ fn export_all(dir: &Path) {
     api::Timeline::export_all_to(dir).expect("export");
     api::ChannelView::export_all_to(dir).expect("export");
     opsdeck_core::alerting::notification::Notification::export_all_to(dir).expect("export");
+    opsdeck_core::cab::Board::export_all_to(dir).expect("export");
+    opsdeck_core::cab::CabDetail::export_all_to(dir).expect("export");
+    opsdeck_core::cab::Uploaded::export_all_to(dir).expect("export");
+    opsdeck_core::cab::Promoted::export_all_to(dir).expect("export");
+    opsdeck_core::cab::audit::Verification::export_all_to(dir).expect("export");
+    api::AuditPage::export_all_to(dir).expect("export");
+    api::AuditCsv::export_all_to(dir).expect("export");
+    api::CabDownload::export_all_to(dir).expect("export");
 }
 
 fn files(dir: &Path) -> Vec<(String, String)> {

@@ -127,7 +127,9 @@ struct Git {
 
 impl Git {
     fn from_repository(repo: Repository) -> Git {
-        let mut by_hash: BTreeMap<String, (i64, Version, Vec<(String, Vec<u8>)>)> = BTreeMap::new();
+        // hash → (newest time, the version, every file it wrote)
+        type Written = (i64, Version, Vec<(String, Vec<u8>)>);
+        let mut by_hash: BTreeMap<String, Written> = BTreeMap::new();
         for (path, versions) in repo.files {
             for v in versions {
                 let e = by_hash
@@ -216,8 +218,19 @@ impl Git {
 
     /// A time after every commit and comment so far.
     fn clock(&self) -> i64 {
-        let commits = self.commits.iter().map(|c| c.at_ms).max().unwrap_or(1_780_000_000_000);
-        let comments = self.comments.values().flatten().map(|c| c.at_ms).max().unwrap_or(0);
+        let commits = self
+            .commits
+            .iter()
+            .map(|c| c.at_ms)
+            .max()
+            .unwrap_or(1_780_000_000_000);
+        let comments = self
+            .comments
+            .values()
+            .flatten()
+            .map(|c| c.at_ms)
+            .max()
+            .unwrap_or(0);
         commits.max(comments) + 60_000
     }
 
@@ -242,7 +255,9 @@ impl Git {
             };
         }
         use sha2::Digest;
-        let hash = hex::encode(&sha2::Sha256::digest(format!("{at_ms}{message}{parent:?}").as_bytes())[..20]);
+        let hash = hex::encode(
+            &sha2::Sha256::digest(format!("{at_ms}{message}{parent:?}").as_bytes())[..20],
+        );
         self.push(CommitObj {
             hash: hash.clone(),
             parents: parent.iter().map(|p| p.to_string()).collect(),
@@ -265,7 +280,10 @@ impl Git {
             text: text.to_string(),
             at_ms: self.clock() + self.next_id as i64 * 1000,
         };
-        self.comments.entry(commit.to_string()).or_default().push(c.clone());
+        self.comments
+            .entry(commit.to_string())
+            .or_default()
+            .push(c.clone());
         c
     }
 }
@@ -330,13 +348,22 @@ impl FakeBitbucket {
         let dc = "/rest/api/1.0/projects/{ws}/repos/{repo}";
         let app = Router::new()
             .route("/2.0/user", get(cloud_user))
-            .route(&format!("{cloud}/refs/branches/{{name}}"), get(cloud_branch))
-            .route(&format!("{cloud}/refs/tags"), axum::routing::post(cloud_tag_create))
+            .route(
+                &format!("{cloud}/refs/branches/{{name}}"),
+                get(cloud_branch),
+            )
+            .route(
+                &format!("{cloud}/refs/tags"),
+                axum::routing::post(cloud_tag_create),
+            )
             .route(&format!("{cloud}/refs/tags/{{*name}}"), get(cloud_tag))
             .route(&format!("{cloud}/src"), axum::routing::post(cloud_commit))
             .route(&format!("{cloud}/src/{{commit}}/"), get(cloud_src_root))
             .route(&format!("{cloud}/src/{{commit}}/{{*path}}"), get(cloud_src))
-            .route(&format!("{cloud}/filehistory/{{commit}}/{{*path}}"), get(cloud_history))
+            .route(
+                &format!("{cloud}/filehistory/{{commit}}/{{*path}}"),
+                get(cloud_history),
+            )
             .route(
                 &format!("{cloud}/commit/{{commit}}/comments"),
                 get(cloud_comments).post(cloud_comment_add),
@@ -348,7 +375,10 @@ impl FakeBitbucket {
                 &format!("{dc}/commits/{{commit}}/comments"),
                 get(dc_comments).post(dc_comment_add),
             )
-            .route(&format!("{dc}/browse/{{*path}}"), get(dc_browse).put(dc_edit))
+            .route(
+                &format!("{dc}/browse/{{*path}}"),
+                get(dc_browse).put(dc_edit),
+            )
             .route(&format!("{dc}/raw/{{*path}}"), get(dc_raw))
             .route(&format!("{dc}/tags/{{*name}}"), get(dc_tag))
             .route(
@@ -415,11 +445,25 @@ impl FakeBitbucket {
     }
 
     /// A branch of `slug` starting at no commit: its first commit creates it.
-    pub fn commit_as(&self, slug: &str, branch: &str, user: &FakeUser, path: &str, bytes: &[u8], message: &str) -> String {
+    pub fn commit_as(
+        &self,
+        slug: &str,
+        branch: &str,
+        user: &FakeUser,
+        path: &str,
+        bytes: &[u8],
+        message: &str,
+    ) -> String {
         let mut repos = self.shared.repo();
         let git = repos.entry(slug.to_string()).or_default();
         let parent = git.branches.get(branch).cloned();
-        git.commit(branch, parent.as_deref(), user, message, vec![(path.to_string(), Some(bytes.to_vec()))])
+        git.commit(
+            branch,
+            parent.as_deref(),
+            user,
+            message,
+            vec![(path.to_string(), Some(bytes.to_vec()))],
+        )
     }
 
     /// The bytes of `path` at the head of `branch` of `slug`.
@@ -431,7 +475,12 @@ impl FakeBitbucket {
 
     /// The commit a tag of `slug` marks.
     pub fn tag(&self, slug: &str, name: &str) -> Option<String> {
-        self.shared.repo().get(slug)?.tags.get(name).map(|(c, _)| c.clone())
+        self.shared
+            .repo()
+            .get(slug)?
+            .tags
+            .get(name)
+            .map(|(c, _)| c.clone())
     }
 
     /// The text of every comment on a commit of `slug`, oldest first.
@@ -483,16 +532,32 @@ fn json_ok(v: Value) -> Response {
 
 /// Authentication and injected faults, the same for every route (`cloud` picks the error
 /// shape), and the repository asked for: the user signed in, or the answer to send instead.
-fn gate(s: &Shared, headers: &HeaderMap, cloud: bool, ws: &str, repo: &str) -> Result<FakeUser, Response> {
+// The refusal is handed straight back as the answer; boxing it would only add noise.
+#[allow(clippy::result_large_err)]
+fn gate(
+    s: &Shared,
+    headers: &HeaderMap,
+    cloud: bool,
+    ws: &str,
+    repo: &str,
+) -> Result<FakeUser, Response> {
     s.requests.fetch_add(1, Ordering::SeqCst);
     {
         let mut b = s.behaviour.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((status, retry_after)) = b.faults.pop_front() {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut r = if cloud {
-                cloud_error(code, "Rate limit for this resource has been exceeded", Value::Null)
+                cloud_error(
+                    code,
+                    "Rate limit for this resource has been exceeded",
+                    Value::Null,
+                )
             } else {
-                dc_error(code, "Too many requests", "com.atlassian.bitbucket.ratelimit.RateLimitedException")
+                dc_error(
+                    code,
+                    "Too many requests",
+                    "com.atlassian.bitbucket.ratelimit.RateLimitedException",
+                )
             };
             if let Some(secs) = retry_after {
                 if let Ok(v) = secs.to_string().parse() {
@@ -530,7 +595,11 @@ fn gate(s: &Shared, headers: &HeaderMap, cloud: bool, ws: &str, repo: &str) -> R
     }
     if !ws.is_empty() && (ws != s.workspace || !s.repo().contains_key(repo)) {
         return Err(if cloud {
-            cloud_error(StatusCode::NOT_FOUND, &format!("Repository {ws}/{repo} not found"), Value::Null)
+            cloud_error(
+                StatusCode::NOT_FOUND,
+                &format!("Repository {ws}/{repo} not found"),
+                Value::Null,
+            )
         } else {
             dc_error(
                 StatusCode::NOT_FOUND,
@@ -542,18 +611,23 @@ fn gate(s: &Shared, headers: &HeaderMap, cloud: bool, ws: &str, repo: &str) -> R
     Ok(user)
 }
 
+/// A file in a folder: its path, its bytes, the commit that last changed it.
+type FileAt<'a> = (&'a str, &'a Arc<Vec<u8>>, String);
+
 /// What `folder` holds at `commit`: the names of its subfolders, and its files (full paths)
 /// with their bytes and the commit that last changed each.
-fn folder_at<'a>(
-    git: &'a Git,
-    at: &'a CommitObj,
-    folder: &str,
-) -> (Vec<String>, Vec<(&'a str, &'a Arc<Vec<u8>>, String)>) {
-    let prefix = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+fn folder_at<'a>(git: &'a Git, at: &'a CommitObj, folder: &str) -> (Vec<String>, Vec<FileAt<'a>>) {
+    let prefix = if folder.is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
     let mut dirs: Vec<String> = Vec::new();
     let mut files = Vec::new();
     for (file, bytes) in at.tree.iter() {
-        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
         match rest.split_once('/') {
             Some((dir, _)) => {
                 if !dirs.iter().any(|d| d == dir) {
@@ -601,7 +675,8 @@ fn dc_user_json(u: &FakeUser) -> Value {
 }
 
 fn cloud_commit_json(c: &CommitObj) -> Value {
-    let mut author = json!({ "type": "author", "raw": format!("{} <{}>", c.author_name, c.author_email) });
+    let mut author =
+        json!({ "type": "author", "raw": format!("{} <{}>", c.author_name, c.author_email) });
     if let Some(u) = &c.author_user {
         author["user"] = cloud_user_json(u);
     }
@@ -634,7 +709,12 @@ fn dc_commit_json(c: &CommitObj) -> Value {
 
 /// Page `page` (1-based) of `items`, `pagelen` per page, in Cloud's envelope with an opaque
 /// `next` that names the page in its own way.
-fn cloud_page(items: Vec<Value>, page: usize, pagelen: usize, url_of: impl Fn(usize) -> String) -> Value {
+fn cloud_page(
+    items: Vec<Value>,
+    page: usize,
+    pagelen: usize,
+    url_of: impl Fn(usize) -> String,
+) -> Value {
     let pagelen = pagelen.clamp(10, 100);
     let start = (page - 1) * pagelen;
     let chunk: Vec<Value> = items.iter().skip(start).take(pagelen).cloned().collect();
@@ -663,7 +743,11 @@ fn host_of(headers: &HeaderMap) -> String {
 
 fn no_commit(cloud: bool, commit: &str, repo: &str) -> Response {
     if cloud {
-        cloud_error(StatusCode::NOT_FOUND, &format!("Commit not found: {commit}"), Value::Null)
+        cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("Commit not found: {commit}"),
+            Value::Null,
+        )
     } else {
         dc_error(
             StatusCode::NOT_FOUND,
@@ -674,8 +758,16 @@ fn no_commit(cloud: bool, commit: &str, repo: &str) -> Response {
 }
 
 /// Raw bytes, sent slowly when the test asks for it.
-fn raw_body(s: &Shared, bytes: Arc<Vec<u8>>, headers: &[(header::HeaderName, &'static str)]) -> Response {
-    let pause = s.behaviour.lock().unwrap_or_else(|p| p.into_inner()).slow_raw;
+fn raw_body(
+    s: &Shared,
+    bytes: Arc<Vec<u8>>,
+    headers: &[(header::HeaderName, &'static str)],
+) -> Response {
+    let pause = s
+        .behaviour
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .slow_raw;
     let mut r = match pause {
         None => (*bytes).clone().into_response(),
         Some(pause) => {
@@ -691,7 +783,8 @@ fn raw_body(s: &Shared, bytes: Arc<Vec<u8>>, headers: &[(header::HeaderName, &'s
         }
     };
     for (k, v) in headers {
-        r.headers_mut().insert(k.clone(), header::HeaderValue::from_static(v));
+        r.headers_mut()
+            .insert(k.clone(), header::HeaderValue::from_static(v));
     }
     r
 }
@@ -716,8 +809,14 @@ async fn cloud_branch(
     let repos = s.repo();
     let git = &repos[&repo];
     match git.branches.get(&name).and_then(|h| git.get(h)) {
-        Some(head) => json_ok(json!({ "type": "branch", "name": name, "target": cloud_commit_json(head) })),
-        None => cloud_error(StatusCode::NOT_FOUND, &format!("Branch \"{name}\" does not exist."), Value::Null),
+        Some(head) => {
+            json_ok(json!({ "type": "branch", "name": name, "target": cloud_commit_json(head) }))
+        }
+        None => cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("Branch \"{name}\" does not exist."),
+            Value::Null,
+        ),
     }
 }
 
@@ -773,7 +872,11 @@ fn cloud_src_inner(
         }
     }
     let (dirs, files) = folder_at(git, at, folder);
-    let prefix = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+    let prefix = if folder.is_empty() {
+        String::new()
+    } else {
+        format!("{folder}/")
+    };
     let dirs: Vec<String> = dirs.into_iter().map(|d| format!("{prefix}{d}")).collect();
     let entries: Vec<Value> = files
         .into_iter()
@@ -790,7 +893,11 @@ fn cloud_src_inner(
         })
         .collect();
     if entries.is_empty() && dirs.is_empty() && !folder.is_empty() {
-        return cloud_error(StatusCode::NOT_FOUND, &format!("No such file or directory: {folder}"), Value::Null);
+        return cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("No such file or directory: {folder}"),
+            Value::Null,
+        );
     }
     let mut all: Vec<Value> = dirs
         .into_iter()
@@ -822,7 +929,11 @@ async fn cloud_history(
     };
     let versions = git.file_history(at, &path);
     if versions.is_empty() {
-        return cloud_error(StatusCode::NOT_FOUND, &format!("No such file: {path}"), Value::Null);
+        return cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("No such file: {path}"),
+            Value::Null,
+        );
     }
     let items: Vec<Value> = versions
         .iter()
@@ -867,7 +978,13 @@ async fn cloud_commit(
     };
     let fields = match parts(form).await {
         Ok(f) => f,
-        Err(e) => return cloud_error(StatusCode::BAD_REQUEST, &format!("Malformed form: {e}"), Value::Null),
+        Err(e) => {
+            return cloud_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Malformed form: {e}"),
+                Value::Null,
+            )
+        }
     };
     let text = |k: &str| {
         fields
@@ -897,7 +1014,9 @@ async fn cloud_commit(
         .collect();
     for (n, f, b) in &fields {
         if n == "files" && f.is_none() {
-            let p = String::from_utf8_lossy(b).trim_start_matches('/').to_string();
+            let p = String::from_utf8_lossy(b)
+                .trim_start_matches('/')
+                .to_string();
             if !changes.iter().any(|(c, _)| c == &p) {
                 changes.push((p, None));
             }
@@ -908,7 +1027,10 @@ async fn cloud_commit(
     }
     let message = text("message").unwrap_or_else(|| "Edited online".into());
     let hash = git.commit(&branch, parent.as_deref(), &user, &message, changes);
-    let location = format!("http://{}/2.0/repositories/{ws}/{repo}/commit/{hash}", host_of(&headers));
+    let location = format!(
+        "http://{}/2.0/repositories/{ws}/{repo}/commit/{hash}",
+        host_of(&headers)
+    );
     let mut r = StatusCode::CREATED.into_response();
     if let Ok(v) = location.parse() {
         r.headers_mut().insert(header::LOCATION, v);
@@ -947,7 +1069,11 @@ async fn cloud_comments(
     let items: Vec<Value> = git
         .comments
         .get(&commit)
-        .map(|cs| cs.iter().map(|c| cloud_comment_json(c, &ws, &repo, &commit)).collect())
+        .map(|cs| {
+            cs.iter()
+                .map(|c| cloud_comment_json(c, &ws, &repo, &commit))
+                .collect()
+        })
         .unwrap_or_default();
     let host = host_of(&headers);
     let pagelen = q.pagelen.unwrap_or(10);
@@ -980,7 +1106,11 @@ async fn cloud_comment_add(
         return no_commit(true, &commit, &repo);
     }
     let c = git.comment(&commit, &user, text);
-    (StatusCode::CREATED, json_ok(cloud_comment_json(&c, &ws, &repo, &commit))).into_response()
+    (
+        StatusCode::CREATED,
+        json_ok(cloud_comment_json(&c, &ws, &repo, &commit)),
+    )
+        .into_response()
 }
 
 async fn cloud_tag(
@@ -993,9 +1123,19 @@ async fn cloud_tag(
     }
     let repos = s.repo();
     let git = &repos[&repo];
-    match git.tags.get(&name).and_then(|(h, m)| git.get(h).map(|c| (c, m))) {
-        Some((c, m)) => json_ok(json!({ "type": "tag", "name": name, "message": m, "target": cloud_commit_json(c) })),
-        None => cloud_error(StatusCode::NOT_FOUND, &format!("Tag \"{name}\" does not exist."), Value::Null),
+    match git
+        .tags
+        .get(&name)
+        .and_then(|(h, m)| git.get(h).map(|c| (c, m)))
+    {
+        Some((c, m)) => json_ok(
+            json!({ "type": "tag", "name": name, "message": m, "target": cloud_commit_json(c) }),
+        ),
+        None => cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("Tag \"{name}\" does not exist."),
+            Value::Null,
+        ),
     }
 }
 
@@ -1013,18 +1153,35 @@ async fn cloud_tag_create(
         v.get("name").and_then(Value::as_str),
         v.pointer("/target/hash").and_then(Value::as_str),
     ) else {
-        return cloud_error(StatusCode::BAD_REQUEST, "name and target.hash are required", Value::Null);
+        return cloud_error(
+            StatusCode::BAD_REQUEST,
+            "name and target.hash are required",
+            Value::Null,
+        );
     };
     let mut repos = s.repo();
     let git = repos.get_mut(&repo).expect("checked by gate");
     if git.tags.contains_key(name) {
-        return cloud_error(StatusCode::BAD_REQUEST, &format!("tag \"{name}\" already exists"), Value::Null);
+        return cloud_error(
+            StatusCode::BAD_REQUEST,
+            &format!("tag \"{name}\" already exists"),
+            Value::Null,
+        );
     }
     let Some(c) = git.get(hash).cloned() else {
-        return cloud_error(StatusCode::BAD_REQUEST, &format!("invalid hash: {hash}"), Value::Null);
+        return cloud_error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid hash: {hash}"),
+            Value::Null,
+        );
     };
-    git.tags.insert(name.to_string(), (hash.to_string(), String::new()));
-    (StatusCode::CREATED, json_ok(json!({ "type": "tag", "name": name, "target": cloud_commit_json(&c) }))).into_response()
+    git.tags
+        .insert(name.to_string(), (hash.to_string(), String::new()));
+    (
+        StatusCode::CREATED,
+        json_ok(json!({ "type": "tag", "name": name, "target": cloud_commit_json(&c) })),
+    )
+        .into_response()
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
@@ -1058,7 +1215,11 @@ async fn dc_whoami(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response
     }
 }
 
-async fn dc_user(State(s): State<Arc<Shared>>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+async fn dc_user(
+    State(s): State<Arc<Shared>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(r) = gate(&s, &headers, false, "", "") {
         return r;
     }
@@ -1070,7 +1231,13 @@ async fn dc_user(State(s): State<Arc<Shared>>, Path(slug): Path<String>, headers
         email: "dev@example.com".into(),
         account_id: "557058:dev".into(),
     });
-    match b.users.iter().cloned().chain(dev).find(|u| u.name == slug || u.email == slug) {
+    match b
+        .users
+        .iter()
+        .cloned()
+        .chain(dev)
+        .find(|u| u.name == slug || u.email == slug)
+    {
         Some(u) => json_ok(dc_user_json(&u)),
         None => dc_error(
             StatusCode::NOT_FOUND,
@@ -1096,7 +1263,11 @@ async fn dc_commits(
         return no_commit(false, &until, &repo);
     };
     let items: Vec<Value> = match &q.path {
-        Some(p) => git.file_history(at, p).into_iter().map(dc_commit_json).collect(),
+        Some(p) => git
+            .file_history(at, p)
+            .into_iter()
+            .map(dc_commit_json)
+            .collect(),
         None => git.ancestry(at).into_iter().map(dc_commit_json).collect(),
     };
     json_ok(dc_page(items, q.start.unwrap_or(0), q.limit.unwrap_or(25)))
@@ -1164,35 +1335,68 @@ async fn dc_edit(
     };
     let fields = match parts(form).await {
         Ok(f) => f,
-        Err(e) => return dc_error(StatusCode::BAD_REQUEST, &format!("Malformed form: {e}"), "java.lang.IllegalArgumentException"),
+        Err(e) => {
+            return dc_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Malformed form: {e}"),
+                "java.lang.IllegalArgumentException",
+            )
+        }
     };
-    let get = |k: &str| fields.iter().find(|(n, _, _)| n == k).map(|(_, _, b)| b.clone());
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _, _)| n == k)
+            .map(|(_, _, b)| b.clone())
+    };
     let text = |k: &str| get(k).map(|b| String::from_utf8_lossy(&b).into_owned());
     let (Some(content), Some(branch)) = (get("content"), text("branch")) else {
-        return dc_error(StatusCode::BAD_REQUEST, "content and branch are required", "com.atlassian.bitbucket.validation.ArgumentValidationException");
+        return dc_error(
+            StatusCode::BAD_REQUEST,
+            "content and branch are required",
+            "com.atlassian.bitbucket.validation.ArgumentValidationException",
+        );
     };
     let path = path.trim_matches('/').to_string();
     let mut repos = s.repo();
     let git = repos.get_mut(&repo).expect("checked by gate");
     let tip = git.branches.get(&branch).cloned();
     let current = tip.as_deref().and_then(|t| git.get(t));
-    let last_change = current.and_then(|c| git.file_history(c, &path).first().map(|c| c.hash.clone()));
+    let last_change =
+        current.and_then(|c| git.file_history(c, &path).first().map(|c| c.hash.clone()));
     let exists = current.is_some_and(|c| c.tree.contains_key(&path));
     let conflict = |m: String| {
-        dc_error(StatusCode::CONFLICT, &m, "com.atlassian.bitbucket.content.FileContentModificationException")
+        dc_error(
+            StatusCode::CONFLICT,
+            &m,
+            "com.atlassian.bitbucket.content.FileContentModificationException",
+        )
     };
     match (text("sourceCommitId"), exists) {
-        (None, true) => return conflict(format!("The file \"{path}\" already exists on \"{branch}\"")),
+        (None, true) => {
+            return conflict(format!(
+                "The file \"{path}\" already exists on \"{branch}\""
+            ))
+        }
         (Some(src), true) if Some(&src) != last_change.as_ref() => {
             return conflict(format!("The file \"{path}\" has been changed since {src}"))
         }
         _ => {}
     }
-    if current.and_then(|c| c.tree.get(&path)).is_some_and(|b| **b == content) {
+    if current
+        .and_then(|c| c.tree.get(&path))
+        .is_some_and(|b| **b == content)
+    {
         return conflict(format!("The content of \"{path}\" was not modified"));
     }
     let message = text("message").unwrap_or_else(|| format!("Edited {path}"));
-    let hash = git.commit(&branch, tip.as_deref(), &user, &message, vec![(path, Some(content))]);
+    let hash = git.commit(
+        &branch,
+        tip.as_deref(),
+        &user,
+        &message,
+        vec![(path, Some(content))],
+    );
     let c = git.get(&hash).cloned().expect("just made");
     json_ok(dc_commit_json(&c))
 }
@@ -1209,10 +1413,18 @@ async fn dc_raw(
     let repos = s.repo();
     let git = &repos[&repo];
     let at_rev = q.at.clone().unwrap_or_else(|| "main".into());
-    match git.resolve(&at_rev).and_then(|c| c.tree.get(&path)).cloned() {
+    match git
+        .resolve(&at_rev)
+        .and_then(|c| c.tree.get(&path))
+        .cloned()
+    {
         Some(bytes) => {
             drop(repos);
-            raw_body(&s, bytes, &[(header::CONTENT_TYPE, "application/octet-stream")])
+            raw_body(
+                &s,
+                bytes,
+                &[(header::CONTENT_TYPE, "application/octet-stream")],
+            )
         }
         None => dc_error(
             StatusCode::NOT_FOUND,
@@ -1268,7 +1480,11 @@ async fn dc_comment_add(
     };
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let Some(text) = v.get("text").and_then(Value::as_str) else {
-        return dc_error(StatusCode::BAD_REQUEST, "The comment text is required", "com.atlassian.bitbucket.validation.ArgumentValidationException");
+        return dc_error(
+            StatusCode::BAD_REQUEST,
+            "The comment text is required",
+            "com.atlassian.bitbucket.validation.ArgumentValidationException",
+        );
     };
     let mut repos = s.repo();
     let git = repos.get_mut(&repo).expect("checked by gate");
@@ -1318,17 +1534,29 @@ async fn dc_tag_create(
         v.get("name").and_then(Value::as_str),
         v.get("startPoint").and_then(Value::as_str),
     ) else {
-        return dc_error(StatusCode::BAD_REQUEST, "name and startPoint are required", "com.atlassian.bitbucket.validation.ArgumentValidationException");
+        return dc_error(
+            StatusCode::BAD_REQUEST,
+            "name and startPoint are required",
+            "com.atlassian.bitbucket.validation.ArgumentValidationException",
+        );
     };
     let mut repos = s.repo();
     let git = repos.get_mut(&repo).expect("checked by gate");
     if git.tags.contains_key(name) {
-        return dc_error(StatusCode::BAD_REQUEST, &format!("Tag '{name}' already exists in repository '{repo}'."), "com.atlassian.bitbucket.repository.DuplicateRefException");
+        return dc_error(
+            StatusCode::BAD_REQUEST,
+            &format!("Tag '{name}' already exists in repository '{repo}'."),
+            "com.atlassian.bitbucket.repository.DuplicateRefException",
+        );
     }
     let Some(c) = git.resolve(start).map(|c| c.hash.clone()) else {
         return no_commit(false, start, &repo);
     };
-    let message = v.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
+    let message = v
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     git.tags.insert(name.to_string(), (c.clone(), message));
     (
         StatusCode::CREATED,

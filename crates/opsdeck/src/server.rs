@@ -97,7 +97,26 @@ pub fn router(
                 .post(auth::sign_in)
                 .delete(auth::sign_out),
         )
-        .route("/rpc", post(rpc))
+        // A CAB upload travels in base64 inside the command.
+        .route(
+            "/rpc",
+            post(rpc).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/cab", get(cab_board))
+        .route("/cab/audit", get(cab_audit))
+        .route("/cab/audit/verify", get(cab_audit_verify))
+        .route("/cab/audit.csv", get(cab_audit_csv))
+        .route(
+            "/cab/{name}",
+            get(cab_detail)
+                .put(cab_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/cab/{name}/download", get(cab_download))
+        .route("/cab/{name}/install", post(cab_install))
+        .route("/cab/{name}/approve", post(cab_approve))
+        .route("/cab/{name}/reject", post(cab_reject))
+        .route("/cab/{name}/promote", post(cab_promote))
         .route("/overview", get(overview))
         .route("/checks/{id}", get(check_detail))
         .route("/checks/{id}/history", get(history))
@@ -245,7 +264,7 @@ impl IntoResponse for ApiResponse {
                 let status = match e.code.as_str() {
                     "not_found" => StatusCode::NOT_FOUND,
                     "invalid_request" => StatusCode::BAD_REQUEST,
-                    "conflict" => StatusCode::CONFLICT,
+                    "conflict" | "exists" => StatusCode::CONFLICT,
                     "read_only" | "forbidden" => StatusCode::FORBIDDEN,
                     "unauthorized" => StatusCode::UNAUTHORIZED,
                     "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
@@ -524,6 +543,252 @@ async fn test_channel(
 
 async fn stats(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> ApiResponse {
     call(&state, &caller, Request::Stats).await
+}
+
+/// The largest request body: a CAB of the largest size accepted, in base64, with room to spare.
+const UPLOAD_LIMIT: usize = opsdeck_core::cab::MAX_CAB / 3 * 4 + 1024 * 1024;
+
+async fn cab_board(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::CabBoard).await
+}
+
+async fn cab_detail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResponse {
+    call(&state, &caller, Request::CabDetail { name }).await
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    message: Option<String>,
+    expected_head: Option<String>,
+}
+
+/// `PUT /api/cab/NAME.cab?message=…` with the CAB's bytes as the body.
+async fn cab_upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    Query(q): Query<UploadQuery>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    use base64::Engine as _;
+    let request = Request::CabUpload {
+        file_name: name,
+        content: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        message: q.message.unwrap_or_default(),
+        expected_head: q.expected_head,
+    };
+    call(&state, &caller, request).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct VersionQuery {
+    version: Option<String>,
+}
+
+/// The bytes of a version, as a file.
+async fn cab_download(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Response {
+    use base64::Engine as _;
+    let request = Request::CabDownload {
+        name,
+        version: q.version,
+    };
+    let answer = state.api.call(&caller, request).await.and_then(|v| {
+        serde_json::from_value::<opsdeck_core::api::CabDownload>(v)
+            .map_err(|e| ApiError::new("internal", e.to_string()))
+    });
+    match answer {
+        Ok(file) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(file.content)
+                .unwrap_or_default();
+            let disposition = format!(
+                "attachment; filename*=UTF-8''{}",
+                url::form_urlencoded::byte_serialize(file.name.as_bytes())
+                    .collect::<String>()
+                    .replace('+', "%20")
+            );
+            let mut r = (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.ms-cab-compressed",
+                )],
+                bytes,
+            )
+                .into_response();
+            for (k, v) in [
+                ("content-disposition", disposition),
+                ("x-cab-version", file.version.to_string()),
+                ("x-cab-commit", file.commit),
+                ("x-cab-sha256", file.sha256),
+            ] {
+                if let Ok(v) = v.parse() {
+                    r.headers_mut().insert(k, v);
+                }
+            }
+            r
+        }
+        Err(e) => ApiResponse(Err(e)).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct InstallBody {
+    version: Option<String>,
+    environment: String,
+}
+
+async fn cab_install(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<InstallBody>(&bytes) {
+        Ok(b) => {
+            let request = Request::CabInstall {
+                name,
+                version: b.version,
+                environment: b.environment,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+async fn cab_approve(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<VersionQuery>(&bytes) {
+        Ok(b) => {
+            let request = Request::CabApprove {
+                name,
+                version: b.version,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    version: Option<String>,
+    reason: String,
+}
+
+async fn cab_reject(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<RejectBody>(&bytes) {
+        Ok(b) => {
+            let request = Request::CabReject {
+                name,
+                version: b.version,
+                reason: b.reason,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PromoteBody {
+    version: Option<String>,
+    #[serde(default)]
+    replace: bool,
+}
+
+async fn cab_promote(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<PromoteBody>(&bytes) {
+        Ok(b) => {
+            let request = Request::CabPromote {
+                name,
+                version: b.version,
+                replace: b.replace,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    cab: Option<String>,
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn cab_audit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResponse {
+    let request = Request::CabAudit {
+        cab: q.cab,
+        before: q.before,
+        limit: q.limit,
+    };
+    call(&state, &caller, request).await
+}
+
+async fn cab_audit_verify(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::CabAuditVerify).await
+}
+
+async fn cab_audit_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    match state.api.call(&caller, Request::CabAuditCsv).await {
+        Ok(v) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"opsdeck-cab-audit.csv\"",
+                ),
+            ],
+            v.get("csv")
+                .and_then(|c| c.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        )
+            .into_response(),
+        Err(e) => ApiResponse(Err(e)).into_response(),
+    }
 }
 
 async fn api_not_found() -> ApiResponse {

@@ -307,7 +307,11 @@ async fn writes_never_overwrite_a_newer_commit() {
     use opsdeck_core::cab::bitbucket::UploadBase;
     for (flavour, name) in [(Flavour::Cloud, "cloud"), (Flavour::DataCenter, "dc")] {
         let f = fake(3, basic()).await;
-        let base = if flavour == Flavour::Cloud { f.cloud_base() } else { f.dc_base() };
+        let base = if flavour == Flavour::Cloud {
+            f.cloud_base()
+        } else {
+            f.dc_base()
+        };
         let c = client(flavour, base, api_token());
         let me = c.whoami().await.unwrap();
         assert_eq!(me.name, "dev", "{name}");
@@ -324,7 +328,14 @@ async fn writes_never_overwrite_a_newer_commit() {
         };
         // Someone else changes the same file meanwhile.
         let ben = FakeUser::basic("ben", "ben@example.com", "x");
-        f.commit_as("epicor-cabs", "main", &ben, file, b"MSCF ben's", "Ben's change");
+        f.commit_as(
+            "epicor-cabs",
+            "main",
+            &ben,
+            file,
+            b"MSCF ben's",
+            "Ben's change",
+        );
         let err = c
             .upload(&stale, file, b"MSCF mine".to_vec(), "Mine")
             .await
@@ -342,11 +353,14 @@ async fn writes_never_overwrite_a_newer_commit() {
             branch_head: c.branch_head("main").await.unwrap(),
             file_commit: c.last_commit_of("main", file).await.unwrap(),
         };
-        let commit = c.upload(&fresh, file, b"MSCF mine".to_vec(), "Mine").await.unwrap();
+        let commit = c
+            .upload(&fresh, file, b"MSCF mine".to_vec(), "Mine")
+            .await
+            .unwrap();
         assert_eq!(c.branch_head("main").await.unwrap(), commit, "{name}");
         let newest = &c.history(&commit, file).await.unwrap()[0];
         assert_eq!(newest.hash, commit);
-        assert_eq!(newest.author_account.is_some(), true, "{name}: {newest:?}");
+        assert!(newest.author_account.is_some(), "{name}: {newest:?}");
         assert!(me.wrote(newest), "{name}: the token's owner wrote it");
 
         // A new file without a file commit; on Data Center an existing one is a conflict.
@@ -356,7 +370,10 @@ async fn writes_never_overwrite_a_newer_commit() {
                 branch_head: commit.clone(),
                 file_commit: None,
             };
-            let err = c.upload(&blind, file, b"MSCF blind".to_vec(), "Blind").await.unwrap_err();
+            let err = c
+                .upload(&blind, file, b"MSCF blind".to_vec(), "Blind")
+                .await
+                .unwrap_err();
             assert!(matches!(err, BitbucketError::Moved { .. }), "{err:?}");
         }
 
@@ -371,9 +388,20 @@ async fn writes_never_overwrite_a_newer_commit() {
 
         // Tags: created once, read back; a second with the same name is refused.
         assert_eq!(c.tag("cab/Invoices/4").await.unwrap(), None);
-        c.create_tag("cab/Invoices/4", &commit, "promoted").await.unwrap();
-        assert_eq!(c.tag("cab/Invoices/4").await.unwrap().as_deref(), Some(commit.as_str()));
-        let err = c.create_tag("cab/Invoices/4", &commit, "again").await.unwrap_err();
-        assert!(matches!(err, BitbucketError::Refused { status: 400, .. }), "{err:?}");
+        c.create_tag("cab/Invoices/4", &commit, "promoted")
+            .await
+            .unwrap();
+        assert_eq!(
+            c.tag("cab/Invoices/4").await.unwrap().as_deref(),
+            Some(commit.as_str())
+        );
+        let err = c
+            .create_tag("cab/Invoices/4", &commit, "again")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, BitbucketError::Refused { status: 400, .. }),
+            "{err:?}"
+        );
     }
 }

@@ -21,9 +21,18 @@ const FS: &str = "cabs/GHA Field Service.cab";
 /// The people: a developer (publisher), two approvers.
 fn people() -> Vec<(&'static str, FakeUser)> {
     vec![
-        ("dev", FakeUser::basic("dev", "dev@example.com", "dev-token")),
-        ("anna", FakeUser::basic("anna", "anna@example.com", "anna-token")),
-        ("boss", FakeUser::basic("boss", "boss@example.com", "boss-token")),
+        (
+            "dev",
+            FakeUser::basic("dev", "dev@example.com", "dev-token"),
+        ),
+        (
+            "anna",
+            FakeUser::basic("anna", "anna@example.com", "anna-token"),
+        ),
+        (
+            "boss",
+            FakeUser::basic("boss", "boss@example.com", "boss-token"),
+        ),
     ]
 }
 
@@ -94,7 +103,11 @@ impl Estate {
         };
         for (who, _) in people() {
             let out = set_secret(&e.secret(who), &format!("{who}-token"), &e.data);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             e.write(who, destination, required, "bitbucket-cloud");
         }
         e
@@ -115,10 +128,7 @@ impl Estate {
             self.fake.dc_base()
         };
         let destination = if destination == "folder" {
-            format!(
-                "type = \"folder\"\npath = '{}'",
-                self.dest.display()
-            )
+            format!("type = \"folder\"\npath = '{}'", self.dest.display())
         } else {
             destination.to_string()
         };
@@ -164,7 +174,10 @@ impl Estate {
         let out = self.cab(who, args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{who} {args:?}: {err}");
-        assert!(err.contains(says), "{who} {args:?}: expected `{says}` in: {err}");
+        assert!(
+            err.contains(says),
+            "{who} {args:?}: expected `{says}` in: {err}"
+        );
     }
 
     fn audit(&self) -> Vec<Value> {
@@ -219,17 +232,37 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
 
     // Upload: a new CAB, then a new version; junk and repeats are refused.
     let v1 = cab_bytes("field service 1", 300_000);
-    let up = e.upload("dev", "GHA Field Service.cab", &v1, "First cut of Field Service");
+    let up = e.upload(
+        "dev",
+        "GHA Field Service.cab",
+        &v1,
+        "First cut of Field Service",
+    );
     assert_eq!(up["path"], FS);
     assert_eq!(up["version"], 1);
     assert_eq!(up["sha256"], sha(&v1));
     assert_eq!(e.fake.file("epicor-cabs", "main", FS).unwrap(), v1);
     let junk = e.dir.path().join("notes.cab");
     std::fs::write(&junk, b"just text").unwrap();
-    e.refused("dev", &["upload", junk.to_str().unwrap(), "-m", "x"], 65, "not a cabinet file");
+    e.refused(
+        "dev",
+        &["upload", junk.to_str().unwrap(), "-m", "x"],
+        65,
+        "not a cabinet file",
+    );
     let again = e.dir.path().join("export/GHA Field Service.cab");
-    e.refused("dev", &["upload", again.to_str().unwrap(), "-m", "same"], 65, "identical to version 1");
-    e.refused("boss", &["upload", again.to_str().unwrap(), "-m", "x"], 65, "only the publishers");
+    e.refused(
+        "dev",
+        &["upload", again.to_str().unwrap(), "-m", "same"],
+        65,
+        "identical to version 1",
+    );
+    e.refused(
+        "boss",
+        &["upload", again.to_str().unwrap(), "-m", "x"],
+        65,
+        "only the publishers",
+    );
 
     // Someone commits meanwhile: an upload based on the old head is refused, nothing lost.
     let head_before = e.ok("dev", &["show", "GHA Field Service.cab"])["versions"][0]["commit"]
@@ -237,48 +270,123 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
         .unwrap()
         .to_string();
     let ben = FakeUser::basic("ben", "ben@example.com", "ben-token");
-    e.fake
-        .commit_as("epicor-cabs", "main", &ben, "cabs/Orders.cab", &cab_bytes("orders 2", 90), "Orders v2");
+    e.fake.commit_as(
+        "epicor-cabs",
+        "main",
+        &ben,
+        "cabs/Orders.cab",
+        &cab_bytes("orders 2", 90),
+        "Orders v2",
+    );
     let v2 = cab_bytes("field service 2", 300_000);
     std::fs::write(&again, &v2).unwrap();
     e.refused(
         "dev",
-        &["upload", again.to_str().unwrap(), "-m", "second", "--expect-head", &head_before],
+        &[
+            "upload",
+            again.to_str().unwrap(),
+            "-m",
+            "second",
+            "--expect-head",
+            &head_before,
+        ],
         69,
         "refresh",
     );
-    assert_eq!(e.fake.file("epicor-cabs", "main", FS).unwrap(), v1, "nothing overwritten");
+    assert_eq!(
+        e.fake.file("epicor-cabs", "main", FS).unwrap(),
+        v1,
+        "nothing overwritten"
+    );
     let up2 = e.upload("dev", "GHA Field Service.cab", &v2, "Second cut");
     assert_eq!(up2["version"], 2);
 
     // Installs are recorded in Bitbucket, against the version's commit.
-    e.ok("dev", &["install", "GHA Field Service.cab", "-e", "test", "--version", "1"]);
+    e.ok(
+        "dev",
+        &[
+            "install",
+            "GHA Field Service.cab",
+            "-e",
+            "test",
+            "--version",
+            "1",
+        ],
+    );
     let installed = e.ok("dev", &["install", "GHA Field Service.cab", "-e", "test"]);
     assert_eq!(installed["installs"][0]["target"], "test");
-    e.refused("dev", &["install", "GHA Field Service.cab", "-e", "qa"], 65, "no environment `qa`");
+    e.refused(
+        "dev",
+        &["install", "GHA Field Service.cab", "-e", "qa"],
+        65,
+        "no environment `qa`",
+    );
     let commit2 = up2["commit"].as_str().unwrap();
     assert!(
-        e.fake.comments("epicor-cabs", commit2)[0].starts_with("[opsdeck] installed `cabs/GHA Field Service.cab`"),
+        e.fake.comments("epicor-cabs", commit2)[0]
+            .starts_with("[opsdeck] installed `cabs/GHA Field Service.cab`"),
         "{:?}",
         e.fake.comments("epicor-cabs", commit2)
     );
 
     // Approvals: not by the author, not by a non-approver, and two are needed.
-    e.refused("dev", &["approve", "GHA Field Service.cab"], 65, "only the approvers");
-    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "0 of 2 approvals");
+    e.refused(
+        "dev",
+        &["approve", "GHA Field Service.cab"],
+        65,
+        "only the approvers",
+    );
+    e.refused(
+        "dev",
+        &["promote", "GHA Field Service.cab"],
+        65,
+        "0 of 2 approvals",
+    );
     e.upload("anna", "Anna.cab", &cab_bytes("anna", 500), "Anna's own");
     e.refused("anna", &["approve", "Anna.cab"], 65, "its own author");
     let anna_wrote = e.ok("dev", &["show", "Anna.cab"]);
-    assert_eq!(anna_wrote["versions"][0]["approvals"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        anna_wrote["versions"][0]["approvals"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let one = e.ok("anna", &["approve", "GHA Field Service.cab"]);
     assert_eq!(one["waiting_for"], "1 of 2 approvals");
-    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "1 of 2 approvals");
+    e.refused(
+        "dev",
+        &["promote", "GHA Field Service.cab"],
+        65,
+        "1 of 2 approvals",
+    );
 
     // A rejection (with a reason) blocks, whatever the count; the rejecter's approval lifts it.
-    e.refused("boss", &["reject", "GHA Field Service.cab", "--reason", " "], 65, "needs a reason");
-    let rejected = e.ok("boss", &["reject", "GHA Field Service.cab", "--reason", "Orders form fails to open"]);
-    assert_eq!(rejected["waiting_for"], "rejected by boss <boss@example.com>: Orders form fails to open");
-    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "Orders form fails to open");
+    e.refused(
+        "boss",
+        &["reject", "GHA Field Service.cab", "--reason", " "],
+        65,
+        "needs a reason",
+    );
+    let rejected = e.ok(
+        "boss",
+        &[
+            "reject",
+            "GHA Field Service.cab",
+            "--reason",
+            "Orders form fails to open",
+        ],
+    );
+    assert_eq!(
+        rejected["waiting_for"],
+        "rejected by boss <boss@example.com>: Orders form fails to open"
+    );
+    e.refused(
+        "dev",
+        &["promote", "GHA Field Service.cab"],
+        65,
+        "Orders form fails to open",
+    );
     let approved = e.ok("boss", &["approve", "GHA Field Service.cab"]);
     assert_eq!(approved["promotable"], true, "{approved:#}");
 
@@ -295,12 +403,27 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
     assert_eq!(manifest["sha256"], sha(&v2));
     assert_eq!(manifest["source_commit"], commit2);
     assert_eq!(manifest["version"], 2);
-    assert_eq!(manifest["approvers"].as_array().unwrap().len(), 2, "{manifest:#}");
-    assert!(manifest["promoted_by"].as_str().unwrap().contains("dev@example.com"));
-    assert_eq!(e.fake.tag("epicor-cabs", "cab/GHA-Field-Service/2").as_deref(), Some(commit2));
+    assert_eq!(
+        manifest["approvers"].as_array().unwrap().len(),
+        2,
+        "{manifest:#}"
+    );
+    assert!(manifest["promoted_by"]
+        .as_str()
+        .unwrap()
+        .contains("dev@example.com"));
+    assert_eq!(
+        e.fake
+            .tag("epicor-cabs", "cab/GHA-Field-Service/2")
+            .as_deref(),
+        Some(commit2)
+    );
     assert_eq!(
         files_in(&e.dest),
-        ["GHA Field Service.cab", "GHA Field Service.cab.manifest.json"]
+        [
+            "GHA Field Service.cab",
+            "GHA Field Service.cab.manifest.json"
+        ]
     );
     let show = e.ok("anna", &["show", "GHA Field Service.cab"]);
     assert_eq!(show["card"]["stage"], "promoted");
@@ -312,7 +435,12 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
     let again = e.ok("dev", &["promote", "GHA Field Service.cab"]);
     assert_eq!(again["placed"]["already_there"], true);
     std::fs::write(&target, b"MSCF someone else's file").unwrap();
-    e.refused("dev", &["promote", "GHA Field Service.cab"], 65, "already holds a different file");
+    e.refused(
+        "dev",
+        &["promote", "GHA Field Service.cab"],
+        65,
+        "already holds a different file",
+    );
     assert_eq!(std::fs::read(&target).unwrap(), b"MSCF someone else's file");
     let replaced = e.ok("dev", &["promote", "GHA Field Service.cab", "--replace"]);
     assert_eq!(replaced["placed"]["replaced"], true);
@@ -339,7 +467,10 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
     let csv = e.cab("dev", &["audit", "export"]);
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(text.starts_with("seq,at,actor,action,outcome,cab,version,detail,prev,hash"));
-    assert_eq!(text.lines().filter(|l| l.contains(",promote,ok,")).count(), 3);
+    assert_eq!(
+        text.lines().filter(|l| l.contains(",promote,ok,")).count(),
+        3
+    );
 
     // Tampering: an edited entry, then a deleted one, are found and named.
     let db = e.data.join("opsdeck.sqlite");
@@ -354,7 +485,10 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
     let out = e.cab("dev", &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(65));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("was edited") && said.contains("reject"), "{said}");
+    assert!(
+        said.contains("was edited") && said.contains("reject"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -395,14 +529,27 @@ async fn promotion_to_a_protected_branch_on_data_center() {
     let up = e.upload("dev", "Quotes.cab", &bytes, "Quotes");
     assert_eq!(up["version"], 1);
     // Data Center refuses a create over an existing file (no sourceCommitId) with 409.
-    e.refused("boss", &["approve", "Quotes.cab", "--version", "2"], 65, "no version `2`");
+    e.refused(
+        "boss",
+        &["approve", "Quotes.cab", "--version", "2"],
+        65,
+        "no version `2`",
+    );
     e.ok("boss", &["approve", "Quotes.cab"]);
     let p = e.ok("dev", &["promote", "Quotes.cab"]);
     assert_eq!(p["placed"]["target"], "release:New CABs/Quotes.cab");
-    assert_eq!(e.fake.file("gha-mods", "release", "New CABs/Quotes.cab").unwrap(), bytes);
-    let manifest: Value =
-        serde_json::from_slice(&e.fake.file("gha-mods", "release", "New CABs/Quotes.cab.manifest.json").unwrap())
-            .unwrap();
+    assert_eq!(
+        e.fake
+            .file("gha-mods", "release", "New CABs/Quotes.cab")
+            .unwrap(),
+        bytes
+    );
+    let manifest: Value = serde_json::from_slice(
+        &e.fake
+            .file("gha-mods", "release", "New CABs/Quotes.cab.manifest.json")
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(manifest["sha256"], sha(&bytes));
     assert_eq!(manifest["approvers"][0], "boss <boss@example.com>");
     assert_eq!(
@@ -419,10 +566,13 @@ async fn promotion_to_a_protected_branch_on_data_center() {
 fn wait_for_partial(dir: &Path) -> bool {
     let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::time::Instant::now() < until {
-        let partial = std::fs::read_dir(dir).unwrap().filter_map(Result::ok).any(|e| {
-            e.file_name().to_string_lossy().ends_with(".partial")
-                && e.metadata().is_ok_and(|m| m.len() > 0)
-        });
+        let partial = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| {
+                e.file_name().to_string_lossy().ends_with(".partial")
+                    && e.metadata().is_ok_and(|m| m.len() > 0)
+            });
         if partial {
             return true;
         }
@@ -464,17 +614,30 @@ async fn a_promotion_killed_mid_copy_leaves_nothing_and_can_be_repeated() {
     let p = e.ok("dev", &["promote", "Big.cab"]);
     assert_eq!(p["placed"]["already_there"], false);
     assert_eq!(std::fs::read(e.dest.join("Big.cab")).unwrap(), bytes);
-    assert_eq!(files_in(&e.dest), ["Big.cab", "Big.cab.manifest.json"], "the partial file is gone");
+    assert_eq!(
+        files_in(&e.dest),
+        ["Big.cab", "Big.cab.manifest.json"],
+        "the partial file is gone"
+    );
     let outcomes: Vec<String> = e
         .audit()
         .iter()
         .rev()
         .filter(|x| x["action"] == "promote")
-        .map(|x| format!("{} {}", x["outcome"].as_str().unwrap(), x["detail"].as_str().unwrap()))
+        .map(|x| {
+            format!(
+                "{} {}",
+                x["outcome"].as_str().unwrap(),
+                x["detail"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(outcomes.len(), 4, "{outcomes:#?}");
     assert!(outcomes[0].starts_with("started"), "{outcomes:#?}");
-    assert!(outcomes[1].starts_with("failed interrupted"), "{outcomes:#?}");
+    assert!(
+        outcomes[1].starts_with("failed interrupted"),
+        "{outcomes:#?}"
+    );
     assert!(outcomes[2].starts_with("started"), "{outcomes:#?}");
     assert!(outcomes[3].starts_with("ok"), "{outcomes:#?}");
 }
@@ -522,12 +685,24 @@ async fn a_full_or_read_only_destination_fails_cleanly_and_a_retry_succeeds() {
     let bytes = cab_bytes("full", 1024 * 1024);
     e.upload("dev", "Full.cab", &bytes, "Full");
     e.ok("anna", &["approve", "Full.cab"]);
-    e.refused("dev", &["promote", "Full.cab"], 74, "the destination is full");
-    assert_eq!(files_in(&e.dest), Vec::<String>::new(), "no partial or wrong file");
+    e.refused(
+        "dev",
+        &["promote", "Full.cab"],
+        74,
+        "the destination is full",
+    );
+    assert_eq!(
+        files_in(&e.dest),
+        Vec::<String>::new(),
+        "no partial or wrong file"
+    );
     let last = &e.audit()[0];
     assert_eq!(last["action"], "promote");
     assert_eq!(last["outcome"], "failed");
-    assert!(last["detail"].as_str().unwrap().contains("full"), "{last:#}");
+    assert!(
+        last["detail"].as_str().unwrap().contains("full"),
+        "{last:#}"
+    );
 
     mount.remount("size=4m");
     let p = e.ok("dev", &["promote", "Full.cab"]);
@@ -539,7 +714,12 @@ async fn a_full_or_read_only_destination_fails_cleanly_and_a_retry_succeeds() {
     e.upload("dev", "Full.cab", &v2, "Full, smaller");
     e.ok("anna", &["approve", "Full.cab"]);
     mount.remount("ro");
-    e.refused("dev", &["promote", "Full.cab", "--replace"], 74, "Read-only file system");
+    e.refused(
+        "dev",
+        &["promote", "Full.cab", "--replace"],
+        74,
+        "Read-only file system",
+    );
     assert_eq!(std::fs::read(e.dest.join("Full.cab")).unwrap(), bytes);
     mount.remount("rw");
     let p = e.ok("dev", &["promote", "Full.cab", "--replace"]);

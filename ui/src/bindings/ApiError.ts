@@ -6,7 +6,8 @@ import type { FieldError } from "./FieldError";
  */
 export type ApiError = { 
 /**
- * `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `read_only`,
+ * `unauthorized`, `forbidden`, `not_found`, `invalid_request`, `conflict`, `exists` (a
+ * different file is in the way; repeat with `replace` to overwrite it), `read_only`,
  * `unavailable` or `internal`.
  */
 code: string, message: string, 

@@ -53,12 +53,7 @@ pub struct Verification {
     pub problems: Vec<String>,
 }
 
-fn digest(
-    seq: i64,
-    at: &str,
-    e: &Event<'_>,
-    prev: &str,
-) -> String {
+fn digest(seq: i64, at: &str, e: &Event<'_>, prev: &str) -> String {
     // Length-prefixed fields: no two different entries hash the same text.
     let mut h = sha2::Sha256::new();
     for field in [
@@ -199,10 +194,7 @@ pub async fn verify(pool: &SqlitePool) -> Result<Verification, StoreError> {
         entries += 1;
         if e.seq != expected_seq {
             problems.push(if e.seq > expected_seq {
-                format!(
-                    "entries {expected_seq}–{} are missing (deleted)",
-                    e.seq - 1
-                )
+                format!("entries {expected_seq}–{} are missing (deleted)", e.seq - 1)
             } else {
                 format!("entry {} is out of order", e.seq)
             });
@@ -358,9 +350,12 @@ mod tests {
     #[tokio::test]
     async fn csv_quotes_what_needs_quoting() {
         let store = Store::in_memory().await.unwrap();
-        append(store.pool(), &ev("reject", "does not start, \"Orders\" form\nbreaks"))
-            .await
-            .unwrap();
+        append(
+            store.pool(),
+            &ev("reject", "does not start, \"Orders\" form\nbreaks"),
+        )
+        .await
+        .unwrap();
         let text = csv(store.pool()).await.unwrap();
         let mut r = ::csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<::csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();

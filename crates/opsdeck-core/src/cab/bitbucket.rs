@@ -94,7 +94,10 @@ impl Identity {
         let h = handle.trim();
         !h.is_empty()
             && (h.eq_ignore_ascii_case(&self.name)
-                || self.email.as_deref().is_some_and(|e| h.eq_ignore_ascii_case(e))
+                || self
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| h.eq_ignore_ascii_case(e))
                 || self.account_id.as_deref().is_some_and(|a| h == a))
     }
 
@@ -105,13 +108,13 @@ impl Identity {
 
     /// Whether this account wrote `commit` (by account, or by e-mail).
     pub fn wrote(&self, commit: &Commit) -> bool {
-        commit
-            .author_account
-            .as_deref()
-            .is_some_and(|a| self.account_id.as_deref() == Some(a) || a.eq_ignore_ascii_case(&self.name))
-            || commit
-                .author_email()
-                .is_some_and(|e| self.email.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(e)))
+        commit.author_account.as_deref().is_some_and(|a| {
+            self.account_id.as_deref() == Some(a) || a.eq_ignore_ascii_case(&self.name)
+        }) || commit.author_email().is_some_and(|e| {
+            self.email
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(e))
+        })
     }
 
     /// For messages: `Jane Approver (jane)`.
@@ -437,7 +440,10 @@ impl Client {
                     Some(u) => u,
                     None => {
                         let body = self
-                            .get(&format!("{base}/plugins/servlet/applinks/whoami"), "signed-in user")
+                            .get(
+                                &format!("{base}/plugins/servlet/applinks/whoami"),
+                                "signed-in user",
+                            )
                             .await?;
                         let name = String::from_utf8_lossy(&body).trim().to_string();
                         if name.is_empty() {
@@ -596,7 +602,10 @@ impl Client {
         let mut out = Vec::new();
         match self.repo.flavour {
             Flavour::Cloud => {
-                let mut next = Some(format!("{}?pagelen={CLOUD_PAGELEN}", self.comments_url(commit)));
+                let mut next = Some(format!(
+                    "{}?pagelen={CLOUD_PAGELEN}",
+                    self.comments_url(commit)
+                ));
                 while let Some(url) = next {
                     let page: CloudPage<CloudComment> = self.page(&url, &what).await?;
                     out.extend(page.values.into_iter().map(Comment::from));
@@ -683,9 +692,13 @@ impl Client {
                 serde_json::json!({ "name": name, "startPoint": commit, "message": message, "type": "ANNOTATED" }),
             ),
         };
-        self.send(|| json_body(self.http.post(&url), &body), false, &format!("tag `{name}`"))
-            .await
-            .map(|_| ())
+        self.send(
+            || json_body(self.http.post(&url), &body),
+            false,
+            &format!("tag `{name}`"),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Stream the bytes of `file` at `commit` into `out`, chunk by chunk (a CAB is copied to its
@@ -701,7 +714,12 @@ impl Client {
         let file = file.trim_matches('/');
         let url = match self.repo.flavour {
             Flavour::Cloud => format!("{}/src/{}/{}", self.repo_url(), segment(commit), path(file)),
-            Flavour::DataCenter => format!("{}/raw/{}?at={}", self.repo_url(), path(file), query(commit)),
+            Flavour::DataCenter => format!(
+                "{}/raw/{}?at={}",
+                self.repo_url(),
+                path(file),
+                query(commit)
+            ),
         };
         let what = format!("file `{file}`");
         let mut wait = self.backoff;
@@ -740,10 +758,13 @@ impl Client {
         let mut total = 0u64;
         let mut hash = sha2::Sha256::new();
         loop {
-            let chunk = answer.chunk().await.map_err(|e| BitbucketError::Transport {
-                host: self.host(),
-                reason: format!("the download of {what} broke off: {}", e.without_url()),
-            })?;
+            let chunk = answer
+                .chunk()
+                .await
+                .map_err(|e| BitbucketError::Transport {
+                    host: self.host(),
+                    reason: format!("the download of {what} broke off: {}", e.without_url()),
+                })?;
             let Some(chunk) = chunk else { break };
             total += chunk.len() as u64;
             if total > MAX_BODY as u64 {
@@ -1042,10 +1063,7 @@ impl From<CloudUser> for Identity {
 impl From<CloudCommit> for Commit {
     fn from(c: CloudCommit) -> Commit {
         let (author, author_account) = match c.author {
-            Some(a) => (
-                a.raw.unwrap_or_default(),
-                a.user.and_then(|u| u.account_id),
-            ),
+            Some(a) => (a.raw.unwrap_or_default(), a.user.and_then(|u| u.account_id)),
             None => (String::new(), None),
         };
         Commit {
@@ -1064,7 +1082,10 @@ impl From<DcCommit> for Commit {
             hash: c.id,
             date: crate::time_fmt::rfc3339_from_ms(c.author_timestamp),
             author: match &c.author.email_address {
-                Some(e) => format!("{} <{e}>", c.author.display_name.as_deref().unwrap_or(&c.author.name)),
+                Some(e) => format!(
+                    "{} <{e}>",
+                    c.author.display_name.as_deref().unwrap_or(&c.author.name)
+                ),
                 None => c.author.name.clone(),
             },
             author_account: Some(c.author.slug.unwrap_or(c.author.name)),

@@ -93,7 +93,12 @@ fn partial_name(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Write `bytes` to `target` through a partial file and a rename.
-async fn write_atomically(dir: &Path, name: &str, target: &Path, bytes: &[u8]) -> Result<(), CabError> {
+async fn write_atomically(
+    dir: &Path,
+    name: &str,
+    target: &Path,
+    bytes: &[u8],
+) -> Result<(), CabError> {
     use tokio::io::AsyncWriteExt;
     let partial = partial_name(dir, name);
     let result = async {
@@ -184,7 +189,10 @@ pub async fn to_folder(
             drop(f);
             if sha != manifest.sha256 {
                 return Err(CabError::Mismatch {
-                    what: format!("the bytes downloaded from commit {}", manifest.source_commit),
+                    what: format!(
+                        "the bytes downloaded from commit {}",
+                        manifest.source_commit
+                    ),
                     expected: manifest.sha256.clone(),
                     got: sha,
                 });
@@ -270,7 +278,10 @@ pub async fn to_branch(
     let sha = hex::encode(sha2::Sha256::digest(&bytes));
     if sha != manifest.sha256 {
         return Err(CabError::Mismatch {
-            what: format!("the bytes downloaded from commit {}", manifest.source_commit),
+            what: format!(
+                "the bytes downloaded from commit {}",
+                manifest.source_commit
+            ),
             expected: manifest.sha256.clone(),
             got: sha,
         });

@@ -21,11 +21,20 @@ const MARK: &str = "[opsdeck] ";
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Claim {
     /// The version was installed in an environment (by development, by hand, in Epicor).
-    Installed { environment: String },
+    Installed {
+        environment: String,
+    },
     /// Approved for promotion; `sha256` is of the bytes the approver saw.
-    Approved { sha256: String },
-    Rejected { reason: String },
-    Promoted { destination: String, sha256: String },
+    Approved {
+        sha256: String,
+    },
+    Rejected {
+        reason: String,
+    },
+    Promoted {
+        destination: String,
+        sha256: String,
+    },
 }
 
 impl Claim {
@@ -60,6 +69,9 @@ impl Record {
     /// Who wrote it, for people: Bitbucket's account, with the e-mail it signed in with where
     /// Bitbucket does not show one.
     pub fn label(&self) -> String {
+        if let Some(via) = &self.via {
+            return format!("{via} (through {})", self.by.label());
+        }
         match (&self.by.email, &self.stated_email) {
             (None, Some(e)) => {
                 let mut by = self.by.clone();
@@ -72,13 +84,25 @@ impl Record {
 
     /// Whether the writer is one of `handles`: by what Bitbucket says about the author, or (on
     /// Cloud, which hides e-mails) by the e-mail the record states.
+    /// A record written through a team server counts for the opsdeck token named in it (the
+    /// server checked that token's role), or for the server's own account.
     pub fn by_any(&self, handles: &[String]) -> bool {
-        self.by.is_any(handles)
-            || (self.by.email.is_none()
-                && self
-                    .stated_email
-                    .as_deref()
-                    .is_some_and(|e| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(e))))
+        let listed = |name: &str| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
+        self.via.as_deref().is_some_and(listed)
+            || self.by.is_any(handles)
+            || (self.by.email.is_none() && self.stated_email.as_deref().is_some_and(listed))
+    }
+
+    /// Who this record is from, for counting distinct approvers.
+    pub fn person(&self) -> String {
+        match &self.via {
+            Some(v) => format!("via:{}", v.to_lowercase()),
+            None => self
+                .by
+                .account_id
+                .clone()
+                .unwrap_or_else(|| self.by.name.to_lowercase()),
+        }
     }
 }
 
@@ -118,7 +142,11 @@ pub fn parse(comment: &Comment) -> Option<Record> {
     let mut lines = comment.text.lines();
     let head = lines.next()?.trim().strip_prefix(MARK)?;
     let (verb, rest) = head.split_once(' ')?;
-    let path = rest.trim().strip_prefix('`')?.strip_suffix('`')?.to_string();
+    let path = rest
+        .trim()
+        .strip_prefix('`')?
+        .strip_suffix('`')?
+        .to_string();
     let mut fields = std::collections::BTreeMap::new();
     for line in lines {
         if let Some((k, v)) = line.split_once(": ") {
@@ -205,7 +233,11 @@ mod tests {
 
     #[test]
     fn other_comments_are_not_records() {
-        for text in ["Looks good to me", "[opsdeck] approved no-backticks", "[opsdeck] approved `a.cab`"] {
+        for text in [
+            "Looks good to me",
+            "[opsdeck] approved no-backticks",
+            "[opsdeck] approved `a.cab`",
+        ] {
             let c = Comment {
                 id: "1".into(),
                 author: me(),
@@ -221,7 +253,9 @@ mod tests {
         let mut by = me();
         by.email = None;
         let r = Record {
-            claim: Claim::Approved { sha256: String::new() },
+            claim: Claim::Approved {
+                sha256: String::new(),
+            },
             path: "a.cab".into(),
             by: by.clone(),
             stated_email: Some("boss@example.com".into()),

@@ -21,8 +21,8 @@ use crate::secret::SecretSource;
 const BOARD_DEPTH: usize = 10;
 /// Versions a CAB's own page reads.
 const DETAIL_DEPTH: usize = 50;
-/// Largest CAB accepted for upload.
-const MAX_CAB: usize = 256 * 1024 * 1024;
+/// Largest CAB accepted for upload (Solution Workbench exports are far smaller).
+pub const MAX_CAB: usize = 100 * 1024 * 1024;
 
 /// Where a CAB is in the release pipeline (of its newest version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -146,6 +146,16 @@ pub struct Uploaded {
     pub size: u64,
 }
 
+/// A version's bytes, downloaded.
+#[derive(Debug, Clone)]
+pub struct CabFile {
+    pub name: String,
+    pub version: u32,
+    pub commit: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Promoted {
     pub name: String,
@@ -179,9 +189,13 @@ pub struct Releases {
 }
 
 fn stem_for_tag(name: &str) -> String {
-    let stem = name
-        .rsplit_once('.')
-        .map_or(name, |(s, ext)| if ext.eq_ignore_ascii_case("cab") { s } else { name });
+    let stem = name.rsplit_once('.').map_or(name, |(s, ext)| {
+        if ext.eq_ignore_ascii_case("cab") {
+            s
+        } else {
+            name
+        }
+    });
     let mut out = String::new();
     for c in stem.chars() {
         if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
@@ -253,9 +267,9 @@ impl Releases {
     pub async fn roles(&self) -> Result<CabRoles, CabError> {
         let identity = self.me().await?;
         Ok(CabRoles {
-            approver: identity.is_any(&self.settings.approvers),
+            approver: self.listed(&identity, &self.settings.approvers),
             publisher: self.settings.publishers.is_empty()
-                || identity.is_any(&self.settings.publishers),
+                || self.listed(&identity, &self.settings.publishers),
             identity,
         })
     }
@@ -400,11 +414,7 @@ impl Releases {
         for r in records {
             match &r.claim {
                 Claim::Approved { .. } | Claim::Rejected { .. } => {
-                    let key = r
-                        .by
-                        .account_id
-                        .clone()
-                        .unwrap_or_else(|| r.by.name.to_lowercase());
+                    let key = r.person();
                     last.retain(|(k, _)| k != &key);
                     last.push((key, r));
                 }
@@ -421,12 +431,18 @@ impl Releases {
         let mut rejections = Vec::new();
         for (_, r) in &last {
             let approver = r.by_any(&s.approvers);
-            let own = r.by.wrote(commit)
-                || r.stated_email.as_deref().is_some_and(|e| {
-                    commit
-                        .author_email()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(e))
-                });
+            // Through a team server, the server's account writes everything: the token is who.
+            let own = match r.via.as_deref() {
+                Some(v) => uploaded_through(commit, v),
+                None => {
+                    r.by.wrote(commit)
+                        || r.stated_email.as_deref().is_some_and(|e| {
+                            commit
+                                .author_email()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(e))
+                        })
+                }
+            };
             match &r.claim {
                 Claim::Approved { sha256: approved } => {
                     let note = if !approver {
@@ -462,10 +478,9 @@ impl Releases {
                 r.by,
                 r.note.as_deref().unwrap_or("no reason given")
             )),
-            None if counted < s.required_approvals => Some(format!(
-                "{} of {} approvals",
-                counted, s.required_approvals
-            )),
+            None if counted < s.required_approvals => {
+                Some(format!("{} of {} approvals", counted, s.required_approvals))
+            }
             None => None,
         };
         VersionState {
@@ -493,10 +508,17 @@ impl Releases {
     ) -> Result<Vec<VersionState>, CabError> {
         let total = history.len() as u32;
         let newest_sha = match history.first() {
-            Some(c) => Some(digest_of(&self.client, Some(&self.pool), &c.hash, path).await?.0),
+            Some(c) => Some(
+                digest_of(&self.client, Some(&self.pool), &c.hash, path)
+                    .await?
+                    .0,
+            ),
             None => None,
         };
-        let mut states: Vec<VersionState> = futures::stream::iter(history.iter().take(depth).enumerate())
+        // Owned commits: a stream over borrowed ones is not `Send` for the server.
+        let newest: Vec<(usize, Commit)> =
+            history.iter().take(depth).cloned().enumerate().collect();
+        let mut states: Vec<VersionState> = futures::stream::iter(newest)
             .map(|(i, c)| {
                 let sha = if i == 0 { newest_sha.clone() } else { None };
                 async move {
@@ -507,7 +529,7 @@ impl Releases {
                             .map(|(s, _)| s),
                     };
                     let records = self.records(&c.hash, path).await?;
-                    Ok::<_, CabError>(self.assess(total - i as u32, total, c, sha, &records))
+                    Ok::<_, CabError>(self.assess(total - i as u32, total, &c, sha, &records))
                 }
             })
             .buffered(AT_ONCE)
@@ -515,11 +537,18 @@ impl Releases {
             .await
             .into_iter()
             .collect::<Result<_, _>>()?;
-        states.sort_by(|a, b| b.version.cmp(&a.version));
+        states.sort_by_key(|s| std::cmp::Reverse(s.version));
         Ok(states)
     }
 
-    fn card(&self, path: &str, size: u64, sha256: String, total: u32, states: &[VersionState]) -> Option<CabCard> {
+    fn card(
+        &self,
+        path: &str,
+        size: u64,
+        sha256: String,
+        total: u32,
+        states: &[VersionState],
+    ) -> Option<CabCard> {
         let newest = states.first()?.clone();
         let installed = self
             .environments
@@ -563,13 +592,20 @@ impl Releases {
 
     /// Every CAB as a pipeline.
     pub async fn board(&self) -> Result<Board, CabError> {
-        let (head, entries) = super::catalogue_with(&self.client, &self.settings, Some(&self.pool)).await?;
+        let (head, entries) =
+            super::catalogue_with(&self.client, &self.settings, Some(&self.pool)).await?;
         let head_ref = &head;
         let cabs: Vec<CabCard> = futures::stream::iter(entries)
             .map(|e| async move {
                 let history = self.client.history(head_ref, &e.path).await?;
                 let states = self.states(&e.path, &history, BOARD_DEPTH).await?;
-                Ok::<_, CabError>(self.card(&e.path, e.size, e.sha256, history.len() as u32, &states))
+                Ok::<_, CabError>(self.card(
+                    &e.path,
+                    e.size,
+                    e.sha256,
+                    history.len() as u32,
+                    &states,
+                ))
             })
             .buffered(2)
             .collect::<Vec<_>>()
@@ -627,22 +663,42 @@ impl Releases {
     ) -> Result<T, CabError> {
         match run.await {
             Ok((value, done)) => {
-                self.log(action, "ok", &done.cab, &done.version, &done.detail).await;
+                self.log(action, "ok", &done.cab, &done.version, &done.detail)
+                    .await;
                 Ok(value)
             }
             Err(e) => {
-                self.log(action, "failed", cab, version, &e.to_string()).await;
+                self.log(action, "failed", cab, version, &e.to_string())
+                    .await;
                 Err(e)
             }
         }
     }
 
+    /// Whether the caller is one of `handles`: by Bitbucket account, or through a team server
+    /// by the opsdeck token's name.
+    fn listed(&self, me: &Identity, handles: &[String]) -> bool {
+        me.is_any(handles)
+            || self
+                .via
+                .as_deref()
+                .is_some_and(|v| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(v)))
+    }
+
+    /// `the token anna@example.com` through a server, else the Bitbucket account.
+    fn caller_label(&self, me: &Identity) -> String {
+        match &self.via {
+            Some(v) => format!("the token `{v}`"),
+            None => me.label(),
+        }
+    }
+
     async fn require_publisher(&self, what: &str) -> Result<Identity, CabError> {
         let me = self.me().await?;
-        if !self.settings.publishers.is_empty() && !me.is_any(&self.settings.publishers) {
+        if !self.settings.publishers.is_empty() && !self.listed(&me, &self.settings.publishers) {
             return Err(CabError::NotAllowed(format!(
                 "{} may not {what}: only the publishers in `cab.publishers` may ({})",
-                me.label(),
+                self.caller_label(&me),
                 self.settings.publishers.join(", ")
             )));
         }
@@ -651,10 +707,10 @@ impl Releases {
 
     async fn require_approver(&self, what: &str) -> Result<Identity, CabError> {
         let me = self.me().await?;
-        if !me.is_any(&self.settings.approvers) {
+        if !self.listed(&me, &self.settings.approvers) {
             return Err(CabError::NotAllowed(format!(
                 "{} may not {what}: only the approvers in `cab.approvers` may ({})",
-                me.label(),
+                self.caller_label(&me),
                 self.settings.approvers.join(", ")
             )));
         }
@@ -689,7 +745,7 @@ impl Releases {
                 )));
             }
             if bytes.len() > MAX_CAB {
-                return Err(CabError::Invalid(format!("`{name}` is larger than 256 MiB")));
+                return Err(CabError::Invalid(format!("`{name}` is larger than 100 MiB")));
             }
             if !bytes.starts_with(b"MSCF") {
                 return Err(CabError::Invalid(format!(
@@ -732,7 +788,11 @@ impl Releases {
                 branch_head: base_head,
                 file_commit: history.first().map(|c| c.hash.clone()),
             };
-            let commit = self.client.upload(&base, &path, bytes, message.trim()).await?;
+            let message = match &self.via {
+                Some(v) => format!("{}\n\n{UPLOADED_BY}{v}", message.trim()),
+                None => message.trim().to_string(),
+            };
+            let commit = self.client.upload(&base, &path, bytes, &message).await?;
             audit::remember_digest(&self.pool, &commit, &path, &sha, size).await?;
             let version = history.len() as u32 + 1;
             let detail = format!("version {version}, SHA-256 {sha}, {size} bytes: {}", message.trim());
@@ -765,10 +825,32 @@ impl Releases {
         Ok((path, history, ordinal, commit))
     }
 
-    async fn state_of(&self, path: &str, history: &[Commit], ordinal: u32, commit: &Commit) -> Result<VersionState, CabError> {
+    async fn state_of(
+        &self,
+        path: &str,
+        history: &[Commit],
+        ordinal: u32,
+        commit: &Commit,
+    ) -> Result<VersionState, CabError> {
         let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, path).await?;
         let records = self.records(&commit.hash, path).await?;
         Ok(self.assess(ordinal, history.len() as u32, commit, Some(sha), &records))
+    }
+
+    /// The bytes of a version (newest unless given): file name, version, commit, SHA-256, bytes.
+    pub async fn download(&self, name: &str, version: Option<&str>) -> Result<CabFile, CabError> {
+        let (path, _, ordinal, commit) = self.version(name, version).await?;
+        let bytes = self.client.raw(&commit.hash, &path).await?;
+        let sha256 = super::hex_digest(&bytes);
+        audit::remember_digest(&self.pool, &commit.hash, &path, &sha256, bytes.len() as u64)
+            .await?;
+        Ok(CabFile {
+            name: name_of(&path),
+            version: ordinal,
+            commit: commit.hash,
+            sha256,
+            bytes,
+        })
     }
 
     /// Record that a version was installed in an environment.
@@ -809,24 +891,43 @@ impl Releases {
     }
 
     /// Approve a version: only an approver, never its author.
-    pub async fn approve(&self, name: &str, version: Option<&str>) -> Result<VersionState, CabError> {
+    pub async fn approve(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<VersionState, CabError> {
         self.audited("approve", name, version.unwrap_or(""), async {
             let me = self.require_approver("approve CABs").await?;
             let (path, history, ordinal, commit) = self.version(name, version).await?;
-            if me.wrote(&commit) {
+            let own_via = self
+                .via
+                .as_deref()
+                .is_some_and(|v| uploaded_through(&commit, v));
+            if me.wrote(&commit) && self.via.is_none() || own_via {
                 return Err(CabError::NotAllowed(format!(
                     "{} wrote version {ordinal} of {}: a CAB cannot be approved by its own author",
-                    me.label(),
+                    self.caller_label(&me),
                     name_of(&path)
                 )));
             }
             let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, &path).await?;
-            let text = records::format(&Claim::Approved { sha256: sha.clone() }, &path, &me, self.via.as_deref());
+            let text = records::format(
+                &Claim::Approved {
+                    sha256: sha.clone(),
+                },
+                &path,
+                &me,
+                self.via.as_deref(),
+            );
             self.client.add_comment(&commit.hash, &text).await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
-                Done { cab: path, version: commit.hash.clone(), detail: format!("version {ordinal}, SHA-256 {sha}") },
+                Done {
+                    cab: path,
+                    version: commit.hash.clone(),
+                    detail: format!("version {ordinal}, SHA-256 {sha}"),
+                },
             ))
         })
         .await
@@ -841,7 +942,9 @@ impl Releases {
     ) -> Result<VersionState, CabError> {
         self.audited("reject", name, version.unwrap_or(""), async {
             if reason.trim().is_empty() {
-                return Err(CabError::Invalid("a rejection needs a reason the developer can act on".into()));
+                return Err(CabError::Invalid(
+                    "a rejection needs a reason the developer can act on".into(),
+                ));
             }
             let me = self.require_approver("reject CABs").await?;
             let (path, history, ordinal, commit) = self.version(name, version).await?;
@@ -857,7 +960,11 @@ impl Releases {
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
-                Done { cab: path, version: commit.hash.clone(), detail: format!("version {ordinal}: {}", reason.trim()) },
+                Done {
+                    cab: path,
+                    version: commit.hash.clone(),
+                    detail: format!("version {ordinal}: {}", reason.trim()),
+                },
             ))
         })
         .await
@@ -871,7 +978,11 @@ impl Releases {
         version: Option<&str>,
         replace: bool,
     ) -> Result<Promoted, CabError> {
-        let destination = self.settings.destination.clone().ok_or(CabError::NoDestination)?;
+        let destination = self
+            .settings
+            .destination
+            .clone()
+            .ok_or(CabError::NoDestination)?;
         let dest_label = self.destination_label().unwrap_or_default();
         // Checks first: a refusal is logged as a failure, and no promotion starts.
         let prepared = async {
@@ -888,8 +999,14 @@ impl Releases {
         }
         .await;
         if let Err(e) = &prepared {
-            self.log("promote", "failed", name, version.unwrap_or(""), &e.to_string())
-                .await;
+            self.log(
+                "promote",
+                "failed",
+                name,
+                version.unwrap_or(""),
+                &e.to_string(),
+            )
+            .await;
         }
         let (me, path, ordinal, commit, state) = prepared?;
         if let Some(started) = audit::unfinished_promotion(&self.pool, &path).await? {
@@ -993,7 +1110,13 @@ impl Releases {
                     &format!(
                         "version {ordinal} to {}{}; tag {tag}; SHA-256 {sha}",
                         placed.target,
-                        if placed.already_there { " (already there)" } else if placed.replaced { " (replaced a different file)" } else { "" }
+                        if placed.already_there {
+                            " (already there)"
+                        } else if placed.replaced {
+                            " (replaced a different file)"
+                        } else {
+                            ""
+                        }
                     ),
                 )
                 .await;
@@ -1008,11 +1131,27 @@ impl Releases {
                 })
             }
             Err(e) => {
-                self.log("promote", "failed", &path, &commit.hash, &e.to_string()).await;
+                self.log("promote", "failed", &path, &commit.hash, &e.to_string())
+                    .await;
                 Err(e)
             }
         }
     }
+}
+
+/// The trailer a team server adds to the commits it makes for someone.
+const UPLOADED_BY: &str = "Uploaded-through-opsdeck-by: ";
+
+/// Whether `via` (an opsdeck token's name) uploaded `commit` through a team server.
+fn uploaded_through(commit: &Commit, via: &str) -> bool {
+    commit
+        .message
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(UPLOADED_BY))
+        .any(|who| who.trim().eq_ignore_ascii_case(via))
+        || commit
+            .author_email()
+            .is_some_and(|a| a.eq_ignore_ascii_case(via))
 }
 
 fn short(hash: &str) -> &str {
@@ -1025,7 +1164,13 @@ mod tests {
 
     #[test]
     fn tag_names_are_valid_refs() {
-        assert_eq!(tag_name("GHA Field Service.cab", 3), "cab/GHA-Field-Service/3");
-        assert_eq!(tag_name("Orders (v2) - final.CAB", 1), "cab/Orders-v2-final/1");
+        assert_eq!(
+            tag_name("GHA Field Service.cab", 3),
+            "cab/GHA-Field-Service/3"
+        );
+        assert_eq!(
+            tag_name("Orders (v2) - final.CAB", 1),
+            "cab/Orders-v2-final/1"
+        );
     }
 }

@@ -165,14 +165,22 @@ fn version_text(v: &VersionState) -> String {
         text.push_str(&format!("      SHA-256 {sha}\n"));
     }
     for p in &v.installs {
-        text.push_str(&format!("      installed in {} by {} at {}\n", p.target, p.by, short_utc(&p.at)));
+        text.push_str(&format!(
+            "      installed in {} by {} at {}\n",
+            p.target,
+            p.by,
+            short_utc(&p.at)
+        ));
     }
     for a in &v.approvals {
         text.push_str(&format!(
             "      approved by {} at {}{}\n",
             a.by,
             short_utc(&a.at),
-            a.note.as_ref().map(|n| format!(" (does not count: {n})")).unwrap_or_default()
+            a.note
+                .as_ref()
+                .map(|n| format!(" (does not count: {n})"))
+                .unwrap_or_default()
         ));
     }
     for r in &v.rejections {
@@ -184,7 +192,12 @@ fn version_text(v: &VersionState) -> String {
         ));
     }
     if let Some(p) = &v.promoted {
-        text.push_str(&format!("      promoted to {} by {} at {}\n", p.target, p.by, short_utc(&p.at)));
+        text.push_str(&format!(
+            "      promoted to {} by {} at {}\n",
+            p.target,
+            p.by,
+            short_utc(&p.at)
+        ));
     }
     text.push_str(&match &v.waiting_for {
         Some(w) => format!("      not promotable: {w}\n"),
@@ -194,7 +207,13 @@ fn version_text(v: &VersionState) -> String {
 }
 
 pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
-    if let CabAction::Audit { action, cab, limit, format } = action {
+    if let CabAction::Audit {
+        action,
+        cab,
+        limit,
+        format,
+    } = action
+    {
         return audit_command(cli, action.as_ref(), cab.as_deref(), *limit, *format).await;
     }
     let (path, _) = config_path(cli);
@@ -392,32 +411,41 @@ async fn audit_command(
     };
     let pool = store.pool();
     let result = match action {
-        None => audit::read(pool, cab, None, limit.clamp(1, 100_000)).await.map(|entries| match format {
-            Format::Json => (json(serde_json::json!({ "entries": entries })), 0),
-            Format::Table => {
-                let mut text = format!("{:>5}  {:<20}  {:<8}  {:<7}  {:<30}  DETAIL\n", "SEQ", "AT", "ACTION", "OUTCOME", "CAB");
-                for e in &entries {
-                    text.push_str(&format!(
-                        "{:>5}  {:<20}  {:<8}  {:<7}  {:<30}  {} — {}\n",
-                        e.seq,
-                        short_utc(&e.at),
-                        e.action,
-                        e.outcome,
-                        e.cab,
-                        e.actor,
-                        e.detail.replace(['\n', '\r'], " ")
-                    ));
+        None => audit::read(pool, cab, None, limit.clamp(1, 100_000))
+            .await
+            .map(|entries| match format {
+                Format::Json => (json(serde_json::json!({ "entries": entries })), 0),
+                Format::Table => {
+                    let mut text = format!(
+                        "{:>5}  {:<20}  {:<8}  {:<7}  {:<30}  DETAIL\n",
+                        "SEQ", "AT", "ACTION", "OUTCOME", "CAB"
+                    );
+                    for e in &entries {
+                        text.push_str(&format!(
+                            "{:>5}  {:<20}  {:<8}  {:<7}  {:<30}  {} — {}\n",
+                            e.seq,
+                            short_utc(&e.at),
+                            e.action,
+                            e.outcome,
+                            e.cab,
+                            e.actor,
+                            e.detail.replace(['\n', '\r'], " ")
+                        ));
+                    }
+                    (text, 0)
                 }
-                (text, 0)
-            }
-        }),
+            }),
         Some(AuditAction::Verify { format }) => audit::verify(pool).await.map(|v| {
             let code = if v.ok { 0 } else { exit::DATA };
             let text = match format {
                 Format::Json => json(serde_json::to_value(&v).unwrap_or_default()),
-                Format::Table if v.ok => format!("the audit log is intact: {} entries, every hash checks\n", v.entries),
+                Format::Table if v.ok => format!(
+                    "the audit log is intact: {} entries, every hash checks\n",
+                    v.entries
+                ),
                 Format::Table => {
-                    let mut t = format!("the audit log was tampered with ({} entries):\n", v.entries);
+                    let mut t =
+                        format!("the audit log was tampered with ({} entries):\n", v.entries);
                     for p in &v.problems {
                         t.push_str(&format!("  {p}\n"));
                     }
