@@ -1,6 +1,7 @@
 //! The built-in demo estate: about thirty fake services across Dev, Test and Live, answering in
 //! both ASP.NET formats over real local HTTP, so a newcomer sees a living console without any
-//! infrastructure. Some are slow, one is degraded, one flaps, one is down.
+//! infrastructure. Some are slow, one is degraded, one flaps, one is down. A fake Bitbucket holds
+//! a CAB repository with releases at every stage of the workflow.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use opsdeck_core::config::Config;
 use opsdeck_core::secret::ExplicitSecrets;
 
+use crate::fake_bitbucket::{self, FakeBitbucket, FakeUser};
 use crate::fake_broker::{FakeBroker, QueueBehaviour};
 use crate::fakes::{Behaviour, FakeServer};
 
@@ -20,6 +22,7 @@ pub struct DemoEstate {
     _servers: Vec<FakeServer>,
     _broker: FakeBroker,
     _heartbeats: Heartbeats,
+    _bitbucket: FakeBitbucket,
 }
 
 /// Heartbeat files of the demo: one kept fresh, one left stale. Removed when dropped.
@@ -237,6 +240,156 @@ fn services(env: &str) -> Vec<Service> {
     s
 }
 
+/// Bytes that look like a cabinet file, different for each `seed`.
+fn demo_cab(seed: &str, size: usize) -> Vec<u8> {
+    let mut bytes = b"MSCF\0\0\0\0".to_vec();
+    let mut n: u32 = seed.bytes().fold(17, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    while bytes.len() < size {
+        n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        bytes.push((n >> 16) as u8);
+    }
+    bytes
+}
+
+/// The people of the demo's Bitbucket: the console's own user (Dana, who may publish and
+/// approve), a developer and two approvers.
+fn demo_people(token: &str) -> (FakeUser, FakeUser, FakeUser, FakeUser) {
+    let person = |name: &str, display: &str, secret: &str| FakeUser {
+        display_name: display.to_string(),
+        ..FakeUser::basic(name, &format!("{name}@example.com"), secret)
+    };
+    (
+        person("dana", "Dana Demo", token),
+        person("ben", "Ben Developer", "unused-ben"),
+        person("anna", "Anna Approver", "unused-anna"),
+        person("boss", "Bo Sørensen", "unused-boss"),
+    )
+}
+
+/// A CAB repository with releases at every stage: in the repository, installed in Test,
+/// approved, rejected, promoted.
+async fn demo_bitbucket(token: &str, destination: &std::path::Path) -> std::io::Result<FakeBitbucket> {
+    use opsdeck_core::cab::bitbucket::Identity;
+    use opsdeck_core::cab::records::{self, Claim};
+    let (dana, ben, anna, boss) = demo_people(token);
+    let day = 86_400_000;
+    let start = jiff::Timestamp::now().as_millisecond() - 20 * day;
+    let mut n = 0;
+    let mut version = |path: &str, who: &FakeUser, message: &str, size: usize| {
+        n += 1;
+        fake_bitbucket::Version {
+            hash: format!("{:040x}", 0xca_b000_u64 + n),
+            at_ms: start + n as i64 * day,
+            author_name: who.display_name.clone(),
+            author_email: who.email.clone(),
+            message: message.to_string(),
+            bytes: demo_cab(&format!("{path}{n}"), size),
+        }
+    };
+    let files = vec![
+        (
+            "cabs/GHA Field Service.cab".to_string(),
+            vec![
+                version("fs", &ben, "Field Service: technician app fields", 48_000),
+                version("fs", &ben, "Field Service: fix the visit date BPM", 48_500),
+                version("fs", &ben, "Field Service: parts usage dashboard", 51_200),
+            ],
+        ),
+        (
+            "cabs/GHA Orders.cab".to_string(),
+            vec![
+                version("or", &ben, "Orders: credit hold check", 30_000),
+                version("or", &ben, "Orders: new order entry layout", 33_000),
+            ],
+        ),
+        (
+            "cabs/GHA Invoicing.cab".to_string(),
+            vec![version("in", &ben, "Invoicing: e-invoice export", 22_000)],
+        ),
+        (
+            "cabs/GHA Quotes.cab".to_string(),
+            vec![version("qu", &ben, "Quotes: margin warning", 18_000)],
+        ),
+    ];
+    let commit = |files: &[(String, Vec<fake_bitbucket::Version>)], path: &str, v: usize| {
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, vs)| vs[v - 1].clone())
+    };
+    let fs3 = commit(&files, "cabs/GHA Field Service.cab", 3);
+    let fs2 = commit(&files, "cabs/GHA Field Service.cab", 2);
+    let or2 = commit(&files, "cabs/GHA Orders.cab", 2);
+    let in1 = commit(&files, "cabs/GHA Invoicing.cab", 1);
+    let fake = FakeBitbucket::start(
+        "gha",
+        "epicor-cabs",
+        fake_bitbucket::Repository {
+            branch: "main".into(),
+            files,
+        },
+        fake_bitbucket::Behaviour {
+            users: vec![dana.clone(), ben.clone(), anna.clone(), boss.clone()],
+            ..fake_bitbucket::Behaviour::default()
+        },
+    )
+    .await?;
+    let id = |u: &FakeUser| Identity {
+        name: u.name.clone(),
+        display_name: u.display_name.clone(),
+        email: Some(u.email.clone()),
+        account_id: Some(u.account_id.clone()),
+    };
+    let record = |v: &Option<fake_bitbucket::Version>, path: &str, who: &FakeUser, claim: Claim| {
+        if let Some(v) = v {
+            fake.comment_as("epicor-cabs", &v.hash, who, &records::format(&claim, path, &id(who), None));
+        }
+    };
+    let installed = |env: &str| Claim::Installed {
+        environment: env.to_string(),
+    };
+    let sha = |v: &Option<fake_bitbucket::Version>| {
+        use sha2::Digest;
+        v.as_ref()
+            .map(|v| hex::encode(sha2::Sha256::digest(&v.bytes)))
+            .unwrap_or_default()
+    };
+    let fs = "cabs/GHA Field Service.cab";
+    record(&fs2, fs, &ben, installed("dev"));
+    record(&fs2, fs, &ben, installed("test"));
+    record(&fs3, fs, &ben, installed("dev"));
+    record(&fs3, fs, &ben, installed("test"));
+    record(&fs3, fs, &anna, Claim::Approved { sha256: sha(&fs3) });
+    let or = "cabs/GHA Orders.cab";
+    record(&or2, or, &ben, installed("test"));
+    record(
+        &or2,
+        or,
+        &boss,
+        Claim::Rejected {
+            reason: "The order entry form does not open in Test for users without the new security group".into(),
+        },
+    );
+    let inv = "cabs/GHA Invoicing.cab";
+    record(&in1, inv, &ben, installed("test"));
+    record(&in1, inv, &ben, installed("live"));
+    record(&in1, inv, &anna, Claim::Approved { sha256: sha(&in1) });
+    record(
+        &in1,
+        inv,
+        &boss,
+        Claim::Promoted {
+            destination: destination.display().to_string(),
+            sha256: sha(&in1),
+        },
+    );
+    if let Some(v) = &in1 {
+        std::fs::write(destination.join("GHA Invoicing.cab"), &v.bytes)?;
+    }
+    let _ = dana;
+    Ok(fake)
+}
+
 /// Start the fakes and build the config that watches them.
 pub async fn start() -> std::io::Result<DemoEstate> {
     let mut toml = String::from(
@@ -311,6 +464,27 @@ pub async fn start() -> std::io::Result<DemoEstate> {
     )
     .await?;
     let heartbeats = Heartbeats::start()?;
+    let cab_token: String = {
+        use rand::Rng;
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect()
+    };
+    let destination = heartbeats.dir.join("GHA Mods - New CABs");
+    std::fs::create_dir_all(&destination)?;
+    let bitbucket = demo_bitbucket(&cab_token, &destination).await?;
+    toml.push_str(&format!(
+        "\n[cab]\nprovider = \"bitbucket-cloud\"\nurl = \"{url}\"\nworkspace = \"gha\"\n\
+         repository = \"epicor-cabs\"\npath = \"cabs\"\nusername = \"dana@example.com\"\n\
+         token = {{ secret = \"demo-bitbucket\" }}\n\
+         approvers = [\"anna@example.com\", \"boss@example.com\", \"dana@example.com\"]\n\
+         publishers = [\"ben@example.com\", \"dana@example.com\"]\nrequired_approvals = 1\n\
+         \n[cab.destination]\ntype = \"folder\"\npath = {dest}\n",
+        url = bitbucket.cloud_base(),
+        dest = toml_string(&destination),
+    ));
     toml.push_str(&format!(
         "\n[[check]]\nid = \"erp-mq\"\nname = \"ERP broker\"\nenvironment = \"live\"\n\
          type = \"rabbitmq\"\nurl = \"{url}\"\nvhost = \"/\"\nqueues = [\"erp.*\"]\n\
@@ -333,12 +507,17 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut secrets = std::collections::HashMap::new();
     secrets.insert("demo-mq".to_string(), secrecy::SecretString::from(password));
+    secrets.insert(
+        "demo-bitbucket".to_string(),
+        secrecy::SecretString::from(cab_token),
+    );
     Ok(DemoEstate {
         config,
         secrets: ExplicitSecrets(secrets),
         _servers: servers,
         _broker: broker,
         _heartbeats: heartbeats,
+        _bitbucket: bitbucket,
     })
 }
 
