@@ -15,6 +15,10 @@ used_by: Array<string>,
  */
 channels: Array<string>, 
 /**
+ * The CAB workflow's Bitbucket token.
+ */
+cab: boolean, 
+/**
  * When it was last stored through opsdeck (RFC 3339), if known.
  */
 last_set: string | null, };

@@ -17,6 +17,7 @@ const stored: CredentialView = {
   problem: null,
   used_by: ["payments-api"],
   channels: [],
+  cab: false,
   last_set: TWO_HOURS_AGO,
 };
 const missing: CredentialView = {
@@ -25,6 +26,7 @@ const missing: CredentialView = {
   problem: "Not in the keychain: set it here or with `opsdeck secret set search-token`.",
   used_by: ["search", "web"],
   channels: [],
+  cab: false,
   last_set: null,
 };
 
@@ -65,12 +67,30 @@ describe("Credentials page", () => {
       problem: null,
       used_by: [],
       channels: ["support-mail"],
+      cab: false,
       last_set: null,
     };
     renderPage({ credentials: () => credentials({ credentials: [smtp] }) });
     await screen.findByRole("heading", { name: "smtp" });
     const c = item("smtp");
     expect(within(c).getByRole("link", { name: "Channel support-mail" }).getAttribute("href")).toBe("#/alerts");
+    expect(within(c).queryByText("No check")).toBeNull();
+  });
+
+  it("shows that the CAB workflow uses its Bitbucket token", async () => {
+    const bitbucket: CredentialView = {
+      name: "bitbucket",
+      state: "stored",
+      problem: null,
+      used_by: [],
+      channels: [],
+      cab: true,
+      last_set: null,
+    };
+    renderPage({ credentials: () => credentials({ credentials: [bitbucket] }) });
+    await screen.findByRole("heading", { name: "bitbucket" });
+    const c = item("bitbucket");
+    expect(within(c).getByText("CAB workflow (Bitbucket)")).toBeTruthy();
     expect(within(c).queryByText("No check")).toBeNull();
   });
 

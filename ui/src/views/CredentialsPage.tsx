@@ -276,7 +276,7 @@ function CredentialItem({
         <div>
           <dt>Used by</dt>
           <dd>
-            {c.used_by.length === 0 && c.channels.length === 0 ? (
+            {c.used_by.length === 0 && c.channels.length === 0 && !c.cab ? (
               <span className="muted">No check</span>
             ) : (
               <ul className="cred-uses">
@@ -291,6 +291,8 @@ function CredentialItem({
                     <a href={ALERTS_HREF}>Channel {id}</a>
                   </li>
                 ))}
+                {/* The Bitbucket token of the CAB workflow: Test signs in to Bitbucket with it. */}
+                {c.cab && <li key="cab">CAB workflow (Bitbucket)</li>}
               </ul>
             )}
           </dd>
@@ -314,8 +316,8 @@ function CredentialItem({
         <ConfirmAction
           question={`Delete credential ${c.name}?`}
           note={
-            c.used_by.length > 0 || c.channels.length > 0
-              ? "The checks and channels that use it fail until it is set again. This cannot be undone."
+            c.used_by.length > 0 || c.channels.length > 0 || c.cab
+              ? "The checks, channels and workflows that use it fail until it is set again. This cannot be undone."
               : "This cannot be undone."
           }
           confirmLabel="Delete"

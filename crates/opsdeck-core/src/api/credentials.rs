@@ -32,6 +32,8 @@ pub struct CredentialView {
     pub used_by: Vec<String>,
     /// Ids of the notification channels that use it (an SMTP password, a Teams or Slack URL).
     pub channels: Vec<String>,
+    /// The CAB workflow's Bitbucket token.
+    pub cab: bool,
     /// When it was last stored through opsdeck (RFC 3339), if known.
     pub last_set: Option<String>,
 }
@@ -71,8 +73,9 @@ impl Api {
         let config = self.engine.config();
         let mut used = config.secret_refs();
         let mut channels = config.channel_secret_refs();
+        let cab = config.cab_secret_ref().map(|r| r.secret.clone());
         let dates = self.dates();
-        for name in dates.set_at.keys().chain(channels.keys()) {
+        for name in dates.set_at.keys().chain(channels.keys()).chain(cab.iter()) {
             used.entry(name.clone()).or_default();
         }
         let secrets = self.engine.secrets().clone();
@@ -93,6 +96,7 @@ impl Api {
                     CredentialView {
                         last_set: dates.set_at.get(&name).cloned(),
                         channels: channels.remove(&name).unwrap_or_default(),
+                        cab: cab.as_deref() == Some(name.as_str()),
                         name,
                         state,
                         problem,
@@ -162,11 +166,17 @@ impl Api {
             .remove(name)
             .unwrap_or_default();
         let users = config.secret_refs().remove(name).unwrap_or_default();
-        if users.is_empty() && channels.is_empty() {
+        let cab = config.cab_secret_ref().is_some_and(|r| r.secret == name);
+        if users.is_empty() && channels.is_empty() && !cab {
             return Err(ApiError::new(
                 "not_found",
-                format!("no check or channel uses the credential `{name}`"),
+                format!("no check, channel or the CAB workflow uses the credential `{name}`"),
             ));
+        }
+        if cab {
+            // Signing in to Bitbucket as the token's owner is the whole test.
+            let releases = self.releases(&crate::access::Caller::local()).await?;
+            releases.me().await?;
         }
         for channel in &channels {
             crate::alerting::test_channel(
