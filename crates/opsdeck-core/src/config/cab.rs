@@ -126,6 +126,15 @@ impl<'a> super::Loader<'a> {
                 ),
             );
         }
+        if cab.flow == CabFlow::PullRequest {
+            // Refused rather than quietly run as `direct`: approvers would look for pull
+            // requests that never come.
+            self.problem(
+                at("flow"),
+                Some("cab.flow".into()),
+                "the pull-request flow is not available in this version of opsdeck; use `direct` (approvals recorded against the CAB's commit)".into(),
+            );
+        }
         if let Some(CabDestination::BitbucketBranch { branch, .. }) = &cab.destination {
             if branch.trim().is_empty() {
                 self.problem(
@@ -138,5 +147,36 @@ impl<'a> super::Loader<'a> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    const CAB: &str = "[cab]\nprovider = \"bitbucket-cloud\"\nurl = \"https://api.bitbucket.org/2.0\"\n\
+                       workspace = \"gha\"\nrepository = \"epicor-cabs\"\ntoken = { secret = \"bitbucket\" }\n";
+
+    fn problems(extra: &str) -> String {
+        match Config::parse(&format!("{CAB}{extra}"), "opsdeck.toml") {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn approvals_must_be_possible() {
+        assert_eq!(problems("approvers = [\"a@example.com\"]\n"), "");
+        assert!(problems("").contains("name at least one approver"));
+        assert!(problems("approvers = [\"a@example.com\"]\nrequired_approvals = 0\n")
+            .contains("must be at least 1"));
+        assert!(problems("approvers = [\"a@example.com\"]\nrequired_approvals = 2\n")
+            .contains("2 approvals are required but only 1 approvers are named"));
+    }
+
+    #[test]
+    fn the_pull_request_flow_is_refused_not_run_as_direct() {
+        let p = problems("approvers = [\"a@example.com\"]\nflow = \"pull-request\"\n");
+        assert!(p.contains("cab.flow") && p.contains("not available"), "{p}");
     }
 }
