@@ -3,6 +3,11 @@
 
 import type { About } from "../bindings/About";
 import type { AlertsState } from "../bindings/AlertsState";
+import type { AuditCsv } from "../bindings/AuditCsv";
+import type { AuditPage } from "../bindings/AuditPage";
+import type { Board } from "../bindings/Board";
+import type { CabDetail } from "../bindings/CabDetail";
+import type { CabDownload } from "../bindings/CabDownload";
 import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { CheckForm } from "../bindings/CheckForm";
@@ -19,6 +24,7 @@ import type { FigureWindow } from "../bindings/FigureWindow";
 import type { History } from "../bindings/History";
 import type { HistoryWindow } from "../bindings/HistoryWindow";
 import type { Overview } from "../bindings/Overview";
+import type { Promoted } from "../bindings/Promoted";
 import type { QueueList } from "../bindings/QueueList";
 import type { Request } from "../bindings/Request";
 import type { Role } from "../bindings/Role";
@@ -28,6 +34,9 @@ import type { StatusCounts } from "../bindings/StatusCounts";
 import type { Timeline } from "../bindings/Timeline";
 import type { TokenInfo } from "../bindings/TokenInfo";
 import type { Transition } from "../bindings/Transition";
+import type { Uploaded } from "../bindings/Uploaded";
+import type { Verification } from "../bindings/Verification";
+import type { VersionState } from "../bindings/VersionState";
 import { createHttpBackend } from "./http";
 import { createTauriBackend } from "./tauri";
 
@@ -105,6 +114,17 @@ export interface Results {
   add_note: null;
   channels: ChannelView[];
   test_channel: null;
+  cab_board: Board;
+  cab_detail: CabDetail;
+  cab_upload: Uploaded;
+  cab_download: CabDownload;
+  cab_install: VersionState;
+  cab_approve: VersionState;
+  cab_reject: VersionState;
+  cab_promote: Promoted;
+  cab_audit: AuditPage;
+  cab_audit_verify: Verification;
+  cab_audit_csv: AuditCsv;
 }
 
 export type Method = Request["method"];
@@ -181,6 +201,45 @@ export function api(backend: Backend) {
     channels: () => request(backend, { method: "channels" }),
     /** Sends a test notification now; rejects with `unavailable` and the reason when it fails. */
     testChannel: (id: string) => request(backend, { method: "test_channel", params: { id } }),
+    /**
+     * Every CAB as a pipeline with its environment matrix, and what the Bitbucket account may do.
+     * Rejects with `unavailable` when the workflow is not configured or Bitbucket cannot be read.
+     */
+    cabBoard: () => request(backend, { method: "cab_board" }),
+    /** One CAB (by file name or path) with its versions, newest first. */
+    cabDetail: (name: string) => request(backend, { method: "cab_detail", params: { name } }),
+    /**
+     * Commits a `.cab` (its bytes in base64) as a new CAB or a new version. `expectedHead` is the
+     * board's `head`: rejects with `conflict` when the branch has moved since, and writes nothing.
+     */
+    cabUpload: (fileName: string, content: string, message: string, expectedHead: string | null) =>
+      request(backend, {
+        method: "cab_upload",
+        params: { file_name: fileName, content, message, expected_head: expectedHead },
+      }),
+    /** A version's bytes in base64; `version` is a number (`"3"`) or a commit, null the newest. */
+    cabDownload: (name: string, version: string | null = null) =>
+      request(backend, { method: "cab_download", params: { name, version } }),
+    /** Records that a version was installed in an environment (its id). */
+    cabInstall: (name: string, version: string | null, environment: string) =>
+      request(backend, { method: "cab_install", params: { name, version, environment } }),
+    cabApprove: (name: string, version: string | null) =>
+      request(backend, { method: "cab_approve", params: { name, version } }),
+    cabReject: (name: string, version: string | null, reason: string) =>
+      request(backend, { method: "cab_reject", params: { name, version, reason } }),
+    /**
+     * Copies an approved version to the destination. Rejects with `exists` when a different file
+     * of the same name is there; `replace` overwrites it.
+     */
+    cabPromote: (name: string, version: string | null, replace = false) =>
+      request(backend, { method: "cab_promote", params: { name, version, replace } }),
+    /** A page of the audit log, newest first: of one CAB (its path) or all; `before` from the previous page. */
+    cabAudit: (cab: string | null = null, before: number | null = null, limit: number | null = null) =>
+      request(backend, { method: "cab_audit", params: { cab, before, limit } }),
+    /** Checks the audit log's hash chain. */
+    cabAuditVerify: () => request(backend, { method: "cab_audit_verify" }),
+    /** The whole audit log as CSV. */
+    cabAuditCsv: () => request(backend, { method: "cab_audit_csv" }),
   };
 }
 
