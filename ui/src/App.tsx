@@ -12,6 +12,7 @@ import { totalChecks } from "./lib/overview";
 import { CallerContext, canAdminister, canRunChecks, ROLE_LABEL } from "./lib/roles";
 import {
   ALERTS_HREF,
+  CABS_HREF,
   CREDENTIALS_HREF,
   OVERVIEW_HREF,
   QUEUES_HREF,
@@ -26,6 +27,7 @@ import { STATUS_LABEL } from "./lib/status";
 import { isBoolean, isString, useStoredState } from "./lib/storage";
 import { useLiveOverview, type Connection } from "./lib/useLiveOverview";
 import { AlertsPage } from "./views/AlertsPage";
+import { CabPage } from "./views/CabPage";
 import { CheckPage, type BackTarget } from "./views/CheckPage";
 import { CredentialsPage } from "./views/CredentialsPage";
 import { OverviewPage } from "./views/OverviewPage";
@@ -285,6 +287,9 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
             <a href={ALERTS_HREF} aria-current={route.view === "alerts" ? "page" : undefined}>
               Alerts
             </a>
+            <a href={CABS_HREF} aria-current={route.view === "cabs" || route.view === "cab" ? "page" : undefined}>
+              CABs
+            </a>
             {admin && (
               <>
                 <a href={CREDENTIALS_HREF} aria-current={route.view === "credentials" ? "page" : undefined}>
@@ -347,6 +352,8 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
             <QueuesPage backend={backend} />
           ) : route.view === "alerts" ? (
             <AlertsPage backend={backend} overview={overview} />
+          ) : route.view === "cabs" || route.view === "cab" ? (
+            <CabPage backend={backend} route={route} />
           ) : route.view === "settings" ? (
             <SettingsPage backend={backend} />
           ) : route.view === "credentials" ? (
@@ -424,12 +431,16 @@ function findCheck(overview: Overview | null, id: string): CheckView | null {
 
 /** One string per distinct view, so effects can tell when the view changed. */
 function routeKey(route: Route): string {
-  return route.view === "check" ? `check:${route.id}` : route.view;
+  if (route.view === "check") return `check:${route.id}`;
+  if (route.view === "cab") return `cab:${route.name}`;
+  if (route.view === "cabs") return `cabs:${route.tab}`;
+  return route.view;
 }
 
 /**
  * After navigating, move focus to the new view's heading; back on the overview, the queues
- * or the alerts, to the link of the check just left, so keyboard users keep their place.
+ * or the alerts, to the link of the check just left (on the CABs, of the CAB just left), so
+ * keyboard users keep their place.
  */
 function useRouteFocus(route: Route) {
   const key = routeKey(route);
@@ -445,8 +456,13 @@ function useRouteFocus(route: Route) {
             (a) => a.dataset.checkId === leftCheck,
           )
         : undefined;
-    if (link) {
-      link.focus();
+    const leftCab = left.startsWith("cab:") ? left.slice("cab:".length) : null;
+    const cabLink =
+      key === "cabs:pipeline" && leftCab !== null
+        ? [...document.querySelectorAll<HTMLElement>("a[data-cab-name]")].find((a) => a.dataset.cabName === leftCab)
+        : undefined;
+    if (link ?? cabLink) {
+      (link ?? cabLink)?.focus();
       return;
     }
     document.querySelector<HTMLElement>("#main-content h1")?.focus();

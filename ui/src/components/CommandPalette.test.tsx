@@ -85,6 +85,7 @@ describe("Jump to (command palette)", () => {
       "Overview, page",
       "Queues, page",
       "Alerts, page",
+      "CABs, page",
       "Credentials, page",
       "Settings, page",
       "Payments API, Production, Down",
@@ -158,7 +159,8 @@ describe("Jump to (command palette)", () => {
     render(<App backend={backend} />);
     await screen.findByText("Website");
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
-    // Past the five pages (Overview, Queues, Alerts, Credentials, Settings) and the first check.
+    // Past the six pages (Overview, Queues, Alerts, CABs, Credentials, Settings) and the first check.
+    fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });

@@ -1,6 +1,7 @@
 // Display formatting. Dates are en-GB in the viewer's time zone.
 
 const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium" });
+const dateOnly = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium" });
 const clockTime = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const timeOnly = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
 const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
@@ -21,6 +22,12 @@ export function parseTime(iso: string | null | undefined): number | null {
 export function formatDateTime(iso: string | null | undefined): string {
   const t = parseTime(iso);
   return t === null ? "—" : dateTime.format(t);
+}
+
+/** "25 Nov 2025" */
+export function formatDate(iso: string | null | undefined): string {
+  const t = parseTime(iso);
+  return t === null ? "—" : dateOnly.format(t);
 }
 
 /** "14:03:07" */

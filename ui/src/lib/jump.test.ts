@@ -49,6 +49,7 @@ describe("jump search", () => {
       "Overview",
       "Queues",
       "Alerts",
+      "CABs",
       "Credentials",
       "Settings",
       "Payments API",
@@ -64,8 +65,8 @@ describe("jump search", () => {
       jumpTargets(overview(), admin)
         .filter((t) => t.kind === "page")
         .map((t) => t.title);
-    expect(pages(true)).toEqual(["Overview", "Queues", "Alerts", "Credentials", "Settings"]);
-    expect(pages(false)).toEqual(["Overview", "Queues", "Alerts"]);
+    expect(pages(true)).toEqual(["Overview", "Queues", "Alerts", "CABs", "Credentials", "Settings"]);
+    expect(pages(false)).toEqual(["Overview", "Queues", "Alerts", "CABs"]);
   });
 
   it("reuses targets of unchanged checks", () => {

@@ -5,7 +5,7 @@
 import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import type { Status } from "../bindings/Status";
-import { ALERTS_HREF, checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
+import { ALERTS_HREF, CABS_HREF, checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
 import { STATUS_RANK } from "./status";
 
 export interface JumpTarget {
@@ -38,6 +38,7 @@ const PAGES: readonly JumpTarget[] = [
   page("overview", OVERVIEW_HREF, "Overview"),
   page("queues", QUEUES_HREF, "Queues"),
   page("alerts", ALERTS_HREF, "Alerts"),
+  page("cabs", CABS_HREF, "CABs"),
 ];
 /** Pages only an admin can use. */
 const ADMIN_PAGES: readonly JumpTarget[] = [

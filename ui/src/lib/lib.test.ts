@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check, overview } from "../test/fixtures";
 import { formatAgo, formatDateTime, formatLatency, formatSpan, formatUptime } from "./format";
 import { applyResult, filterEnvironments, sortWorstFirst } from "./overview";
-import { parseHash, checkHref } from "./route";
+import { cabHref, checkHref, parseHash } from "./route";
 import { readStored, writeStored } from "./storage";
 
 describe("applyResult", () => {
@@ -129,6 +129,15 @@ describe("route", () => {
     expect(parseHash("#/queues")).toEqual({ view: "queues" });
     expect(parseHash("#/queuesx")).toEqual({ view: "overview" });
     expect(parseHash("#/settingsx")).toEqual({ view: "overview" });
+  });
+
+  it("names the CAB page's views and a CAB by its file name", () => {
+    expect(parseHash("#/cabs")).toEqual({ view: "cabs", tab: "pipeline" });
+    expect(parseHash("#/cabs/audit")).toEqual({ view: "cabs", tab: "audit" });
+    expect(parseHash(cabHref("GHA Orders.cab"))).toEqual({ view: "cab", name: "GHA Orders.cab" });
+    expect(cabHref("GHA Orders.cab")).toBe("#/cab/GHA%20Orders.cab");
+    expect(parseHash("#/cab/%E0%A4%A")).toEqual({ view: "cabs", tab: "pipeline" });
+    expect(parseHash("#/cabsx")).toEqual({ view: "overview" });
   });
 });
 

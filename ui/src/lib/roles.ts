@@ -19,7 +19,7 @@ export const ROLE_LABEL: Record<Role, string> = {
 export const ROLE_DESCRIPTION: Record<Role, string> = {
   viewer: "sees status, check pages and history; changes nothing",
   operator: "also runs checks on demand, tests credentials and handles alerts",
-  approver: "as operator; reserved for approving changes",
+  approver: "as operator; also approves, rejects and promotes CABs",
   admin: "everything: settings, credentials and tokens",
 };
 
@@ -31,6 +31,10 @@ export function hasRole(caller: Caller, least: Role): boolean {
 export const canRunChecks = (caller: Caller) => hasRole(caller, "operator");
 /** May acknowledge, snooze and add notes to alerts, and send test notifications. */
 export const canHandleAlerts = (caller: Caller) => hasRole(caller, "operator");
+/** May upload CABs and record where they are installed. */
+export const canRecordCabs = (caller: Caller) => hasRole(caller, "operator");
+/** May approve, reject and promote CABs (as far as the Bitbucket account may, too). */
+export const canDecideCabs = (caller: Caller) => hasRole(caller, "approver");
 /** May change the estate and settings, credentials and tokens. */
 export const canAdminister = (caller: Caller) => hasRole(caller, "admin");
 

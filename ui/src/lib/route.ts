@@ -1,9 +1,14 @@
 import { useSyncExternalStore } from "react";
 
+/** The CAB page's views: the pipeline of every CAB, or the audit log. */
+export type CabsTab = "pipeline" | "audit";
+
 export type Route =
   | { view: "overview" }
   | { view: "queues" }
   | { view: "alerts" }
+  | { view: "cabs"; tab: CabsTab }
+  | { view: "cab"; name: string }
   | { view: "check"; id: string }
   | { view: "settings" }
   | { view: "credentials" };
@@ -16,6 +21,16 @@ export function parseHash(hash: string): Route {
   if (isPage(hash, CREDENTIALS_HREF)) return { view: "credentials" };
   if (isPage(hash, QUEUES_HREF)) return { view: "queues" };
   if (isPage(hash, ALERTS_HREF)) return { view: "alerts" };
+  if (isPage(hash, CAB_AUDIT_HREF)) return { view: "cabs", tab: "audit" };
+  if (isPage(hash, CABS_HREF)) return { view: "cabs", tab: "pipeline" };
+  const cab = /^#\/cab\/(.+)$/.exec(hash);
+  if (cab?.[1]) {
+    try {
+      return { view: "cab", name: decodeURIComponent(cab[1]) };
+    } catch {
+      return { view: "cabs", tab: "pipeline" };
+    }
+  }
   const m = /^#\/check\/(.+)$/.exec(hash);
   if (m?.[1]) {
     try {
@@ -31,9 +46,16 @@ export function checkHref(id: string): string {
   return `#/check/${encodeURIComponent(id)}`;
 }
 
+/** A CAB's page, by its file name (`GHA Orders.cab`). */
+export function cabHref(name: string): string {
+  return `#/cab/${encodeURIComponent(name)}`;
+}
+
 export const OVERVIEW_HREF = "#/";
 export const QUEUES_HREF = "#/queues";
 export const ALERTS_HREF = "#/alerts";
+export const CABS_HREF = "#/cabs";
+export const CAB_AUDIT_HREF = "#/cabs/audit";
 export const SETTINGS_HREF = "#/settings";
 export const CREDENTIALS_HREF = "#/credentials";
 
@@ -52,8 +74,8 @@ function subscribe(listener: () => void): () => void {
 const snapshot = () => window.location.hash;
 
 /**
- * The view named by the URL hash (`#/`, `#/queues`, `#/alerts`, `#/check/<id>`, `#/settings`
- * or `#/credentials`).
+ * The view named by the URL hash (`#/`, `#/queues`, `#/alerts`, `#/cabs`, `#/cabs/audit`,
+ * `#/cab/<name>`, `#/check/<id>`, `#/settings` or `#/credentials`).
  */
 export function useRoute(): Route {
   return parseHash(useSyncExternalStore(subscribe, snapshot));

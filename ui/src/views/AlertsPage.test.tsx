@@ -75,13 +75,14 @@ describe("Alerts page", () => {
     vi.useRealTimers();
   });
 
-  it("is in the main navigation, between Queues and Credentials", async () => {
+  it("is in the main navigation, between Queues and CABs", async () => {
     await renderAlerts(alertsBackend({}, "admin"));
     const nav = screen.getByRole("navigation", { name: "Main" });
     expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual([
       "Overview",
       "Queues",
       "Alerts",
+      "CABs",
       "Credentials",
       "Settings",
     ]);

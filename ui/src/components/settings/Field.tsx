@@ -135,3 +135,20 @@ export function CheckboxField({ label, name, checked, onChange, hint, errors }: 
     </div>
   );
 }
+
+export interface TextAreaFieldProps extends FieldBase {
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+}
+
+export function TextAreaField({ label, name, value, onChange, hint, errors, rows = 3 }: TextAreaFieldProps) {
+  const f = useFieldIds(hint, errors);
+  return (
+    <div className={`field${f.invalid ? " field-invalid" : ""}`}>
+      <label htmlFor={f.id}>{label}</label>
+      <textarea id={f.id} name={name} rows={rows} value={value} onChange={(e) => onChange(e.target.value)} {...f.aria} />
+      <Messages id={f.errorId} hintId={f.hintId} hint={hint} errors={errors} />
+    </div>
+  );
+}

@@ -149,7 +149,7 @@ describe("Access tokens", () => {
     expect([...role.options].map((o) => o.textContent)).toEqual([
       "Viewer: sees status, check pages and history; changes nothing",
       "Operator: also runs checks on demand, tests credentials and handles alerts",
-      "Approver: as operator; reserved for approving changes",
+      "Approver: as operator; also approves, rejects and promotes CABs",
       "Admin: everything: settings, credentials and tokens",
     ]);
 
