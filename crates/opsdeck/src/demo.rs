@@ -243,7 +243,9 @@ fn services(env: &str) -> Vec<Service> {
 /// Bytes that look like a cabinet file, different for each `seed`.
 fn demo_cab(seed: &str, size: usize) -> Vec<u8> {
     let mut bytes = b"MSCF\0\0\0\0".to_vec();
-    let mut n: u32 = seed.bytes().fold(17, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let mut n: u32 = seed
+        .bytes()
+        .fold(17, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
     while bytes.len() < size {
         n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         bytes.push((n >> 16) as u8);
@@ -268,7 +270,10 @@ fn demo_people(token: &str) -> (FakeUser, FakeUser, FakeUser, FakeUser) {
 
 /// A CAB repository with releases at every stage: in the repository, installed in Test,
 /// approved, rejected, promoted.
-async fn demo_bitbucket(token: &str, destination: &std::path::Path) -> std::io::Result<FakeBitbucket> {
+async fn demo_bitbucket(
+    token: &str,
+    destination: &std::path::Path,
+) -> std::io::Result<FakeBitbucket> {
     use opsdeck_core::cab::bitbucket::Identity;
     use opsdeck_core::cab::records::{self, Claim};
     let (dana, ben, anna, boss) = demo_people(token);
@@ -342,7 +347,12 @@ async fn demo_bitbucket(token: &str, destination: &std::path::Path) -> std::io::
     };
     let record = |v: &Option<fake_bitbucket::Version>, path: &str, who: &FakeUser, claim: Claim| {
         if let Some(v) = v {
-            fake.comment_as("epicor-cabs", &v.hash, who, &records::format(&claim, path, &id(who), None));
+            fake.comment_as(
+                "epicor-cabs",
+                &v.hash,
+                who,
+                &records::format(&claim, path, &id(who), None),
+            );
         }
     };
     let installed = |env: &str| Claim::Installed {

@@ -24,3 +24,11 @@ CREATE TABLE cab_digests (
     size      INTEGER NOT NULL,
     PRIMARY KEY (commit_id, path)
 );
+
+-- The comments (records) on a version's commit, as last read from Bitbucket: older versions'
+-- records rarely change, so the board reads them again only after a while.
+CREATE TABLE cab_comments (
+    commit_id  TEXT PRIMARY KEY,
+    fetched_at INTEGER NOT NULL,           -- Unix ms
+    comments   TEXT NOT NULL               -- JSON
+);

@@ -296,6 +296,38 @@ pub async fn remember_digest(
     Ok(())
 }
 
+/// The comments on `commit` as read at most `max_age_ms` ago, if they were.
+pub async fn known_comments(
+    pool: &SqlitePool,
+    commit: &str,
+    max_age_ms: i64,
+) -> Result<Option<Vec<crate::cab::bitbucket::Comment>>, StoreError> {
+    let row =
+        sqlx::query("SELECT comments FROM cab_comments WHERE commit_id = ? AND fetched_at >= ?")
+            .bind(commit)
+            .bind(crate::time_fmt::now_ms() - max_age_ms)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|r| serde_json::from_str(&r.get::<String, _>(0)).ok()))
+}
+
+pub async fn remember_comments(
+    pool: &SqlitePool,
+    commit: &str,
+    comments: &[crate::cab::bitbucket::Comment],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cab_comments (commit_id, fetched_at, comments) VALUES (?, ?, ?) \
+         ON CONFLICT (commit_id) DO UPDATE SET fetched_at = excluded.fetched_at, comments = excluded.comments",
+    )
+    .bind(commit)
+    .bind(crate::time_fmt::now_ms())
+    .bind(serde_json::to_string(comments).unwrap_or_else(|_| "[]".into()))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -129,7 +129,7 @@ impl Identity {
 }
 
 /// A comment on a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     pub id: String,
     /// Set by Bitbucket from the credential that wrote it, so it cannot be claimed.

@@ -21,6 +21,9 @@ use crate::secret::SecretSource;
 const BOARD_DEPTH: usize = 10;
 /// Versions a CAB's own page reads.
 const DETAIL_DEPTH: usize = 50;
+/// How long the records of a version other than the newest are reused before Bitbucket is
+/// asked again: they rarely change, and each version costs a request.
+const OLDER_RECORDS_FRESH_MS: i64 = 10 * 60 * 1000;
 /// Largest CAB accepted for upload (Solution Workbench exports are far smaller).
 pub const MAX_CAB: usize = 100 * 1024 * 1024;
 
@@ -377,12 +380,28 @@ impl Releases {
             })
     }
 
-    /// The records about `path` on `commit`, oldest first.
-    async fn records(&self, commit: &str, path: &str) -> Result<Vec<Record>, CabError> {
-        Ok(self
-            .client
-            .comments(commit)
-            .await?
+    /// The records about `path` on `commit`, oldest first: read from Bitbucket when `fresh`,
+    /// else reused when read within [`OLDER_RECORDS_FRESH_MS`].
+    async fn records(
+        &self,
+        commit: &str,
+        path: &str,
+        fresh: bool,
+    ) -> Result<Vec<Record>, CabError> {
+        let known = if fresh {
+            None
+        } else {
+            audit::known_comments(&self.pool, commit, OLDER_RECORDS_FRESH_MS).await?
+        };
+        let comments = match known {
+            Some(c) => c,
+            None => {
+                let c = self.client.comments(commit).await?;
+                audit::remember_comments(&self.pool, commit, &c).await?;
+                c
+            }
+        };
+        Ok(comments
             .iter()
             .filter_map(records::parse)
             .filter(|r| r.path == path)
@@ -528,7 +547,8 @@ impl Releases {
                             .await?
                             .map(|(s, _)| s),
                     };
-                    let records = self.records(&c.hash, path).await?;
+                    // The newest version's records decide the stage: always read afresh.
+                    let records = self.records(&c.hash, path, i == 0).await?;
                     Ok::<_, CabError>(self.assess(total - i as u32, total, &c, sha, &records))
                 }
             })
@@ -833,7 +853,7 @@ impl Releases {
         commit: &Commit,
     ) -> Result<VersionState, CabError> {
         let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, path).await?;
-        let records = self.records(&commit.hash, path).await?;
+        let records = self.records(&commit.hash, path, true).await?;
         Ok(self.assess(ordinal, history.len() as u32, commit, Some(sha), &records))
     }
 

@@ -168,10 +168,14 @@ mod tests {
     fn approvals_must_be_possible() {
         assert_eq!(problems("approvers = [\"a@example.com\"]\n"), "");
         assert!(problems("").contains("name at least one approver"));
-        assert!(problems("approvers = [\"a@example.com\"]\nrequired_approvals = 0\n")
-            .contains("must be at least 1"));
-        assert!(problems("approvers = [\"a@example.com\"]\nrequired_approvals = 2\n")
-            .contains("2 approvals are required but only 1 approvers are named"));
+        assert!(
+            problems("approvers = [\"a@example.com\"]\nrequired_approvals = 0\n")
+                .contains("must be at least 1")
+        );
+        assert!(
+            problems("approvers = [\"a@example.com\"]\nrequired_approvals = 2\n")
+                .contains("2 approvals are required but only 1 approvers are named")
+        );
     }
 
     #[test]
