@@ -1,5 +1,9 @@
 import type { Backend, SessionControls } from "../backend";
 import type { AlertsState } from "../bindings/AlertsState";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import type { Board } from "../bindings/Board";
+import type { CabCard } from "../bindings/CabCard";
+import type { CabDetail } from "../bindings/CabDetail";
 import type { Caller } from "../bindings/Caller";
 import type { CheckDetail } from "../bindings/CheckDetail";
 import type { ChannelView } from "../bindings/ChannelView";
@@ -17,6 +21,7 @@ import type { Request } from "../bindings/Request";
 import type { Status } from "../bindings/Status";
 import type { Timeline } from "../bindings/Timeline";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
+import type { VersionState } from "../bindings/VersionState";
 import { countStatuses, STATUS_RANK, worst } from "../lib/status";
 
 export const NOW = Date.parse("2025-06-01T12:00:00Z");
@@ -448,5 +453,144 @@ export function alertsState(): AlertsState {
         900_000,
       ),
     ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CABs: a repository like the demo's, with a CAB at every stage.
+
+export const BEN = "Ben Developer <ben@example.com>";
+export const ANNA = "Anna Approver <anna@example.com>";
+export const BO = "Bo Sørensen <boss@example.com>";
+
+/** A 40-character commit from a short tag (`fs3` → `fs3000…`). */
+export const commitOf = (tag: string) => tag.padEnd(40, "0");
+export const shaOf = (tag: string) => tag.padEnd(64, "a");
+
+/** A version written by Ben `days` ago, nothing recorded about it. */
+export function cabVersion(version: number, tag: string, partial: Partial<VersionState> = {}, days = 10): VersionState {
+  return {
+    version,
+    commit: commitOf(tag),
+    author: BEN,
+    date: iso(days * 86_400_000),
+    message: `change ${tag}`,
+    sha256: shaOf(tag),
+    approvals: [],
+    rejections: [],
+    installs: [],
+    promoted: null,
+    promotable: false,
+    waiting_for: "0 of 1 approvals",
+    ...partial,
+  };
+}
+
+export function placement(target: string, v: VersionState, current = true, by = BEN, daysAgo = 5) {
+  return { target, version: v.version, commit: v.commit, by, at: iso(daysAgo * 86_400_000), current };
+}
+
+const ENVIRONMENTS = [
+  { id: "live", name: "Live" },
+  { id: "test", name: "Test" },
+  { id: "dev", name: "Dev" },
+];
+
+/** A card whose newest version is `newest`; `installed` by environment id. */
+export function cabCard(
+  name: string,
+  newest: VersionState,
+  partial: Partial<CabCard> = {},
+  installed: Partial<Record<string, ReturnType<typeof placement>>> = {},
+): CabCard {
+  return {
+    name,
+    path: `cabs/${name}`,
+    size: 48_000,
+    sha256: newest.sha256 ?? "",
+    versions: newest.version,
+    stage: "in-repo",
+    newest,
+    installed: ENVIRONMENTS.map((e) => installed[e.id] ?? null),
+    promoted: null,
+    ...partial,
+  };
+}
+
+/** Field Service approved (v3 in Test and Dev, v2 in Live), Orders rejected, Invoicing promoted, Quotes in the repository. */
+export function cabBoard(partial: Partial<Board> = {}): Board {
+  const fs3 = cabVersion(3, "f3", {
+    approvals: [{ by: ANNA, at: iso(86_400_000), counts: true, note: null }],
+    promotable: true,
+    waiting_for: null,
+  });
+  fs3.installs = [placement("test", fs3), placement("dev", fs3)];
+  const fs2 = cabVersion(2, "f2", {}, 12);
+  const or2 = cabVersion(2, "o2", {
+    rejections: [{ by: BO, at: iso(86_400_000), counts: true, note: "The form does not open in Test" }],
+    waiting_for: `rejected by ${BO}: The form does not open in Test`,
+  });
+  or2.installs = [placement("test", or2)];
+  const in1 = cabVersion(1, "i1", {
+    approvals: [{ by: ANNA, at: iso(86_400_000), counts: true, note: null }],
+    promotable: true,
+    waiting_for: null,
+  });
+  in1.installs = [placement("test", in1), placement("live", in1)];
+  in1.promoted = placement("/srv/GHA Mods - New CABs", in1, true, BO);
+  const qu1 = cabVersion(1, "q1");
+  return {
+    repository: "gha/epicor-cabs on bitbucket-cloud",
+    branch: "main",
+    head: commitOf("head1"),
+    path: "cabs",
+    flow: "direct",
+    required_approvals: 1,
+    approvers: ["anna@example.com", "boss@example.com", "dana@example.com"],
+    destination: "/srv/GHA Mods - New CABs",
+    environments: ENVIRONMENTS,
+    roles: {
+      identity: { name: "dana", display_name: "Dana Demo", email: "dana@example.com", account_id: "557058:dana" },
+      approver: true,
+      publisher: true,
+    },
+    cabs: [
+      cabCard(
+        "GHA Field Service.cab",
+        fs3,
+        { stage: "approved", size: 51_200 },
+        { live: placement("live", fs2, false), test: placement("test", fs3), dev: placement("dev", fs3) },
+      ),
+      cabCard("GHA Invoicing.cab", in1, { stage: "promoted", promoted: in1.promoted }, {
+        live: placement("live", in1),
+        test: placement("test", in1),
+      }),
+      cabCard("GHA Orders.cab", or2, { stage: "rejected" }, { test: placement("test", or2) }),
+      cabCard("GHA Quotes.cab", qu1, { stage: "in-repo", size: 18_000 }),
+    ],
+    ...partial,
+  };
+}
+
+/** A card of `board` with its versions: the newest, and older ones with nothing recorded. */
+export function cabDetailOf(board: Board, name: string, older: VersionState[] = []): CabDetail {
+  const card = board.cabs.find((c) => c.name === name);
+  if (!card) throw new Error(`no CAB ${name} in the fixture`);
+  return { card, versions: [card.newest, ...older], more: false };
+}
+
+export function auditEntry(seq: number, partial: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    seq,
+    at: iso(seq * 60_000),
+    actor: "Dana Demo <dana@example.com> via token ada",
+    action: "install",
+    outcome: "ok",
+    cab: "cabs/GHA Quotes.cab",
+    version: commitOf("q1"),
+    detail: "version 1 installed in Dev (dev)",
+    prev: "0".repeat(64),
+    hash: "1".repeat(64),
+    ...partial,
   };
 }
