@@ -170,6 +170,11 @@ pub enum Request {
         version: Option<String>,
         environment: String,
     },
+    /// The pull-request flow: open a pull request of the version into the release branch.
+    CabRequestReview {
+        name: String,
+        version: Option<String>,
+    },
     CabApprove {
         name: String,
         version: Option<String>,
@@ -231,7 +236,8 @@ impl Request {
             | Request::AddNote { .. }
             | Request::TestChannel { .. }
             | Request::CabUpload { .. }
-            | Request::CabInstall { .. } => Role::Operator,
+            | Request::CabInstall { .. }
+            | Request::CabRequestReview { .. } => Role::Operator,
             Request::CabApprove { .. } | Request::CabReject { .. } | Request::CabPromote { .. } => {
                 Role::Approver
             }
@@ -598,6 +604,12 @@ impl Api {
                 self.releases(caller)
                     .await?
                     .install(&name, version.as_deref(), &environment)
+                    .await?,
+            ),
+            Request::CabRequestReview { name, version } => json(
+                self.releases(caller)
+                    .await?
+                    .request_review(&name, version.as_deref())
                     .await?,
             ),
             Request::CabApprove { name, version } => json(

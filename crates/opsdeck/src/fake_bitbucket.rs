@@ -123,6 +123,27 @@ struct Git {
     tags: BTreeMap<String, (String, String)>,
     comments: HashMap<String, Vec<FakeComment>>,
     next_id: u64,
+    /// Where each branch made through the API started (for merging only its own changes).
+    forks: HashMap<String, String>,
+    prs: Vec<FakePr>,
+}
+
+/// A pull request in the fake.
+#[derive(Debug, Clone)]
+struct FakePr {
+    id: u64,
+    title: String,
+    description: String,
+    source: String,
+    destination: String,
+    author: FakeUser,
+    /// `OPEN`, `MERGED`, `DECLINED`.
+    state: String,
+    /// Data Center's optimistic lock.
+    version: i64,
+    /// (who, `APPROVED` | `NEEDS_WORK` | `UNAPPROVED`, when)
+    participants: Vec<(FakeUser, String, i64)>,
+    merge_commit: Option<String>,
 }
 
 impl Git {
@@ -272,6 +293,42 @@ impl Git {
         hash
     }
 
+    /// Merge `source` into `destination`: the source's own changes (since it forked) on top of
+    /// the destination, as a merge commit.
+    fn merge(
+        &mut self,
+        source: &str,
+        destination: &str,
+        user: &FakeUser,
+        message: &str,
+    ) -> Option<String> {
+        let src_head = self.branches.get(source)?.clone();
+        let dest_head = self.branches.get(destination)?.clone();
+        let fork = self
+            .forks
+            .get(source)
+            .cloned()
+            .unwrap_or_else(|| dest_head.clone());
+        let src_tree = self.get(&src_head)?.tree.clone();
+        let fork_tree = self.get(&fork).map(|c| c.tree.clone()).unwrap_or_default();
+        let mut changes: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        for (path, bytes) in src_tree.iter() {
+            if fork_tree.get(path) != Some(bytes) {
+                changes.push((path.clone(), Some((**bytes).clone())));
+            }
+        }
+        for path in fork_tree.keys() {
+            if !src_tree.contains_key(path) {
+                changes.push((path.clone(), None));
+            }
+        }
+        let hash = self.commit(destination, Some(&dest_head), user, message, changes);
+        if let Some(c) = self.index.get(&hash).copied() {
+            self.commits[c].parents.push(src_head);
+        }
+        Some(hash)
+    }
+
     fn comment(&mut self, commit: &str, user: &FakeUser, text: &str) -> FakeComment {
         self.next_id += 1;
         let c = FakeComment {
@@ -367,6 +424,44 @@ impl FakeBitbucket {
             .route(
                 &format!("{cloud}/commit/{{commit}}/comments"),
                 get(cloud_comments).post(cloud_comment_add),
+            )
+            .route(
+                &format!("{cloud}/pullrequests"),
+                axum::routing::post(cloud_pr_create),
+            )
+            .route(&format!("{cloud}/pullrequests/{{id}}"), get(cloud_pr_get))
+            .route(
+                &format!("{cloud}/pullrequests/{{id}}/approve"),
+                axum::routing::post(cloud_pr_approve),
+            )
+            .route(
+                &format!("{cloud}/pullrequests/{{id}}/request-changes"),
+                axum::routing::post(cloud_pr_request_changes),
+            )
+            .route(
+                &format!("{cloud}/pullrequests/{{id}}/comments"),
+                axum::routing::post(cloud_pr_comment),
+            )
+            .route(
+                &format!("{cloud}/pullrequests/{{id}}/merge"),
+                axum::routing::post(cloud_pr_merge),
+            )
+            .route(
+                &format!("{dc}/pull-requests"),
+                axum::routing::post(dc_pr_create),
+            )
+            .route(&format!("{dc}/pull-requests/{{id}}"), get(dc_pr_get))
+            .route(
+                &format!("{dc}/pull-requests/{{id}}/participants/{{slug}}"),
+                axum::routing::put(dc_pr_participant),
+            )
+            .route(
+                &format!("{dc}/pull-requests/{{id}}/comments"),
+                axum::routing::post(dc_pr_comment),
+            )
+            .route(
+                &format!("{dc}/pull-requests/{{id}}/merge"),
+                axum::routing::post(dc_pr_merge),
             )
             .route("/plugins/servlet/applinks/whoami", get(dc_whoami))
             .route("/rest/api/1.0/users/{slug}", get(dc_user))
@@ -491,6 +586,28 @@ impl FakeBitbucket {
             .and_then(|g| g.comments.get(commit))
             .map(|cs| cs.iter().map(|c| c.text.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// The state of a pull request of `slug` (`OPEN`, `MERGED`, `DECLINED`).
+    pub fn pull_request_state(&self, slug: &str, id: u64) -> Option<String> {
+        let repos = self.shared.repo();
+        repos
+            .get(slug)?
+            .prs
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.state.clone())
+    }
+
+    /// Approve a pull request as `user`, as if in Bitbucket's web UI.
+    pub fn approve_as(&self, slug: &str, id: u64, user: &FakeUser) {
+        if let Some(git) = self.shared.repo().get_mut(slug) {
+            let at = git.clock();
+            if let Some(pr) = git.prs.iter_mut().find(|p| p.id == id) {
+                pr.participants.retain(|(u, _, _)| u.name != user.name);
+                pr.participants.push((user.clone(), "APPROVED".into(), at));
+            }
+        }
     }
 
     /// A comment written straight into the fake (as if through Bitbucket's web UI).
@@ -1006,6 +1123,11 @@ async fn cloud_commit(
             );
         }
     }
+    if tip.is_none() {
+        if let Some(p) = &parents {
+            git.forks.insert(branch.clone(), p.clone());
+        }
+    }
     let parent = tip.or(parents);
     let mut changes: Vec<(String, Option<Vec<u8>>)> = fields
         .iter()
@@ -1360,7 +1482,14 @@ async fn dc_edit(
     let path = path.trim_matches('/').to_string();
     let mut repos = s.repo();
     let git = repos.get_mut(&repo).expect("checked by gate");
-    let tip = git.branches.get(&branch).cloned();
+    // A new branch starts from `sourceBranch`.
+    let mut tip = git.branches.get(&branch).cloned();
+    if tip.is_none() {
+        if let Some(from) = text("sourceBranch").and_then(|b| git.branches.get(&b).cloned()) {
+            git.forks.insert(branch.clone(), from.clone());
+            tip = Some(from);
+        }
+    }
     let current = tip.as_deref().and_then(|t| git.get(t));
     let last_change =
         current.and_then(|c| git.file_history(c, &path).first().map(|c| c.hash.clone()));
@@ -1563,4 +1692,475 @@ async fn dc_tag_create(
         json_ok(json!({ "id": format!("refs/tags/{name}"), "displayId": name, "type": "TAG", "latestCommit": c, "latestChangeset": c, "hash": c })),
     )
         .into_response()
+}
+
+fn pr_of<'a>(git: &'a mut Git, id: &str) -> Option<&'a mut FakePr> {
+    let id: u64 = id.parse().ok()?;
+    git.prs.iter_mut().find(|p| p.id == id)
+}
+
+fn cloud_pr_json(git: &Git, pr: &FakePr) -> Value {
+    let head = |b: &str| git.branches.get(b).cloned().unwrap_or_default();
+    json!({
+        "type": "pullrequest",
+        "id": pr.id,
+        "title": pr.title,
+        "description": pr.description,
+        "state": pr.state,
+        "author": cloud_user_json(&pr.author),
+        "source": { "branch": { "name": pr.source }, "commit": { "type": "commit", "hash": head(&pr.source) } },
+        "destination": { "branch": { "name": pr.destination }, "commit": { "type": "commit", "hash": head(&pr.destination) } },
+        "participants": pr.participants.iter().map(|(u, status, at)| cloud_participant(u, status, *at)).collect::<Vec<_>>(),
+        "merge_commit": pr.merge_commit.as_ref().map(|h| json!({ "type": "commit", "hash": h })),
+        "close_source_branch": true,
+    })
+}
+
+fn cloud_participant(u: &FakeUser, status: &str, at: i64) -> Value {
+    json!({
+        "type": "participant",
+        "user": cloud_user_json(u),
+        "role": "PARTICIPANT",
+        "approved": status == "APPROVED",
+        "state": match status { "APPROVED" => json!("approved"), "NEEDS_WORK" => json!("changes_requested"), _ => Value::Null },
+        "participated_on": iso(at),
+    })
+}
+
+fn dc_ref(git: &Git, branch: &str, repo: &str, key: &str) -> Value {
+    json!({
+        "id": format!("refs/heads/{branch}"),
+        "displayId": branch,
+        "latestCommit": git.branches.get(branch).cloned().unwrap_or_default(),
+        "repository": { "slug": repo, "project": { "key": key } },
+    })
+}
+
+fn dc_participant(u: &FakeUser, role: &str, status: &str) -> Value {
+    json!({ "user": dc_user_json(u), "role": role, "approved": status == "APPROVED", "status": status })
+}
+
+fn dc_pr_json(git: &Git, pr: &FakePr, repo: &str, key: &str) -> Value {
+    json!({
+        "id": pr.id,
+        "version": pr.version,
+        "title": pr.title,
+        "description": pr.description,
+        "state": pr.state,
+        "open": pr.state == "OPEN",
+        "closed": pr.state != "OPEN",
+        "fromRef": dc_ref(git, &pr.source, repo, key),
+        "toRef": dc_ref(git, &pr.destination, repo, key),
+        "author": dc_participant(&pr.author, "AUTHOR", "UNAPPROVED"),
+        "reviewers": [],
+        "participants": pr.participants.iter().map(|(u, status, _)| dc_participant(u, "PARTICIPANT", status)).collect::<Vec<_>>(),
+    })
+}
+
+/// A new pull request, or why not (shared by both flavours).
+fn open_pr(
+    git: &mut Git,
+    user: &FakeUser,
+    title: &str,
+    description: &str,
+    source: &str,
+    destination: &str,
+) -> Result<u64, String> {
+    if !git.branches.contains_key(source) {
+        return Err(format!("branch not found: {source}"));
+    }
+    if !git.branches.contains_key(destination) {
+        return Err(format!("branch not found: {destination}"));
+    }
+    if git
+        .prs
+        .iter()
+        .any(|p| p.state == "OPEN" && p.source == source && p.destination == destination)
+    {
+        return Err(format!("Only one pull request may be open for a given source and target branch ({source} → {destination})"));
+    }
+    let id = git.prs.len() as u64 + 1;
+    git.prs.push(FakePr {
+        id,
+        title: title.to_string(),
+        description: description.to_string(),
+        source: source.to_string(),
+        destination: destination.to_string(),
+        author: user.clone(),
+        state: "OPEN".into(),
+        version: 0,
+        participants: Vec::new(),
+        merge_commit: None,
+    });
+    Ok(id)
+}
+
+/// Approve or request changes (both flavours); the participant after it, or why not.
+fn review_pr(git: &mut Git, id: &str, user: &FakeUser, status: &str) -> Result<(), String> {
+    let at = git.clock();
+    let pr = pr_of(git, id).ok_or_else(|| format!("pull request {id} does not exist"))?;
+    if pr.state != "OPEN" {
+        return Err(format!("pull request {id} is {}", pr.state.to_lowercase()));
+    }
+    pr.participants.retain(|(u, _, _)| u.name != user.name);
+    pr.participants.push((user.clone(), status.to_string(), at));
+    pr.version += 1;
+    Ok(())
+}
+
+/// Merge (both flavours); the merge commit, or why not.
+fn merge_pr(
+    git: &mut Git,
+    id: &str,
+    user: &FakeUser,
+    message: &str,
+    version: Option<i64>,
+) -> Result<(), String> {
+    let pr = pr_of(git, id)
+        .ok_or_else(|| format!("pull request {id} does not exist"))?
+        .clone();
+    if pr.state != "OPEN" {
+        return Err(format!("pull request {id} is {}", pr.state.to_lowercase()));
+    }
+    if version.is_some_and(|v| v != pr.version) {
+        return Err(format!("You are attempting to modify a pull request based on out-of-date information (version {} is current)", pr.version));
+    }
+    let hash = git
+        .merge(&pr.source, &pr.destination, user, message)
+        .ok_or_else(|| "a branch of the pull request is gone".to_string())?;
+    if let Some(p) = pr_of(git, id) {
+        p.state = "MERGED".into();
+        p.merge_commit = Some(hash);
+        p.version += 1;
+    }
+    Ok(())
+}
+
+fn body_json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+async fn cloud_pr_create(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, true, &ws, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let v = body_json(&body);
+    let text = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    let destination = match text("/destination/branch/name") {
+        d if d.is_empty() => "main".to_string(),
+        d => d,
+    };
+    match open_pr(
+        git,
+        &user,
+        &text("/title"),
+        &text("/description"),
+        &text("/source/branch/name"),
+        &destination,
+    ) {
+        Ok(id) => {
+            let pr = git
+                .prs
+                .iter()
+                .find(|p| p.id == id)
+                .cloned()
+                .expect("just made");
+            (StatusCode::CREATED, json_ok(cloud_pr_json(git, &pr))).into_response()
+        }
+        Err(e) => cloud_error(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            json!({ "fields": { "source": [e] } }),
+        ),
+    }
+}
+
+async fn cloud_pr_get(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = gate(&s, &headers, true, &ws, &repo) {
+        return r;
+    }
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match pr_of(git, &id).cloned() {
+        Some(pr) => json_ok(cloud_pr_json(git, &pr)),
+        None => cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("Pull request {id} does not exist"),
+            Value::Null,
+        ),
+    }
+}
+
+async fn cloud_pr_review(
+    s: &Shared,
+    ws: &str,
+    repo: &str,
+    id: &str,
+    headers: &HeaderMap,
+    status: &str,
+) -> Response {
+    let user = match gate(s, headers, true, ws, repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let mut repos = s.repo();
+    let git = repos.get_mut(repo).expect("checked by gate");
+    match review_pr(git, id, &user, status) {
+        Ok(()) => json_ok(cloud_participant(&user, status, git.clock())),
+        Err(e) => cloud_error(StatusCode::BAD_REQUEST, &e, Value::Null),
+    }
+}
+
+async fn cloud_pr_approve(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    cloud_pr_review(&s, &ws, &repo, &id, &headers, "APPROVED").await
+}
+
+async fn cloud_pr_request_changes(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    cloud_pr_review(&s, &ws, &repo, &id, &headers, "NEEDS_WORK").await
+}
+
+async fn cloud_pr_comment(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, true, &ws, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let text = body_json(&body)
+        .pointer("/content/raw")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    if pr_of(git, &id).is_none() {
+        return cloud_error(
+            StatusCode::NOT_FOUND,
+            &format!("Pull request {id} does not exist"),
+            Value::Null,
+        );
+    }
+    let c = git.comment(&format!("pr:{id}"), &user, &text);
+    (StatusCode::CREATED, json_ok(json!({ "type": "pullrequest_comment", "id": c.id, "content": { "raw": c.text }, "user": cloud_user_json(&user) }))).into_response()
+}
+
+async fn cloud_pr_merge(
+    State(s): State<Arc<Shared>>,
+    Path((ws, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, true, &ws, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let message = body_json(&body)
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("Merged")
+        .to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match merge_pr(git, &id, &user, &message, None) {
+        Ok(()) => {
+            let pr = pr_of(git, &id).cloned().expect("merged");
+            json_ok(cloud_pr_json(git, &pr))
+        }
+        Err(e) => cloud_error(StatusCode::CONFLICT, &e, Value::Null),
+    }
+}
+
+async fn dc_pr_create(
+    State(s): State<Arc<Shared>>,
+    Path((key, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, false, &key, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let v = body_json(&body);
+    let text = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let branch = |p: &str| text(p).trim_start_matches("refs/heads/").to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match open_pr(
+        git,
+        &user,
+        &text("/title"),
+        &text("/description"),
+        &branch("/fromRef/id"),
+        &branch("/toRef/id"),
+    ) {
+        Ok(id) => {
+            let pr = git
+                .prs
+                .iter()
+                .find(|p| p.id == id)
+                .cloned()
+                .expect("just made");
+            (
+                StatusCode::CREATED,
+                json_ok(dc_pr_json(git, &pr, &repo, &key)),
+            )
+                .into_response()
+        }
+        Err(e) => dc_error(
+            StatusCode::CONFLICT,
+            &e,
+            "com.atlassian.bitbucket.pull.DuplicatePullRequestException",
+        ),
+    }
+}
+
+async fn dc_pr_get(
+    State(s): State<Arc<Shared>>,
+    Path((key, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = gate(&s, &headers, false, &key, &repo) {
+        return r;
+    }
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match pr_of(git, &id).cloned() {
+        Some(pr) => json_ok(dc_pr_json(git, &pr, &repo, &key)),
+        None => dc_error(
+            StatusCode::NOT_FOUND,
+            &format!("Pull request {id} does not exist in {key}/{repo}."),
+            "com.atlassian.bitbucket.pull.NoSuchPullRequestException",
+        ),
+    }
+}
+
+async fn dc_pr_participant(
+    State(s): State<Arc<Shared>>,
+    Path((key, repo, id, slug)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, false, &key, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if slug != user.name {
+        return dc_error(
+            StatusCode::UNAUTHORIZED,
+            "You may only change your own status",
+            "com.atlassian.bitbucket.AuthorisationException",
+        );
+    }
+    let status = body_json(&body)
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("UNAPPROVED")
+        .to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match review_pr(git, &id, &user, &status) {
+        Ok(()) => json_ok(dc_participant(&user, "PARTICIPANT", &status)),
+        Err(e) => dc_error(
+            StatusCode::CONFLICT,
+            &e,
+            "com.atlassian.bitbucket.pull.InvalidPullRequestStateException",
+        ),
+    }
+}
+
+async fn dc_pr_comment(
+    State(s): State<Arc<Shared>>,
+    Path((key, repo, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, false, &key, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let text = body_json(&body)
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    if pr_of(git, &id).is_none() {
+        return dc_error(
+            StatusCode::NOT_FOUND,
+            &format!("Pull request {id} does not exist"),
+            "com.atlassian.bitbucket.pull.NoSuchPullRequestException",
+        );
+    }
+    let c = git.comment(&format!("pr:{id}"), &user, &text);
+    (StatusCode::CREATED, json_ok(dc_comment_json(&c))).into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct MergeQuery {
+    version: Option<i64>,
+}
+
+async fn dc_pr_merge(
+    State(s): State<Arc<Shared>>,
+    Path((key, repo, id)): Path<(String, String, String)>,
+    Query(q): Query<MergeQuery>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let user = match gate(&s, &headers, false, &key, &repo) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let message = body_json(&body)
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("Merged")
+        .to_string();
+    let mut repos = s.repo();
+    let git = repos.get_mut(&repo).expect("checked by gate");
+    match merge_pr(git, &id, &user, &message, Some(q.version.unwrap_or(-1))) {
+        Ok(()) => {
+            let pr = pr_of(git, &id).cloned().expect("merged");
+            json_ok(dc_pr_json(git, &pr, &repo, &key))
+        }
+        Err(e) => dc_error(
+            StatusCode::CONFLICT,
+            &e,
+            "com.atlassian.bitbucket.pull.PullRequestOutOfDateException",
+        ),
+    }
 }

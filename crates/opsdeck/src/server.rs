@@ -114,6 +114,7 @@ pub fn router(
         )
         .route("/cab/{name}/download", get(cab_download))
         .route("/cab/{name}/install", post(cab_install))
+        .route("/cab/{name}/request-review", post(cab_request_review))
         .route("/cab/{name}/approve", post(cab_approve))
         .route("/cab/{name}/reject", post(cab_reject))
         .route("/cab/{name}/promote", post(cab_promote))
@@ -663,6 +664,24 @@ async fn cab_install(
                 name,
                 version: b.version,
                 environment: b.environment,
+            };
+            call(&state, &caller, request).await
+        }
+        Err(e) => ApiResponse(Err(e)),
+    }
+}
+
+async fn cab_request_review(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResponse {
+    match body::<VersionQuery>(&bytes) {
+        Ok(b) => {
+            let request = Request::CabRequestReview {
+                name,
+                version: b.version,
             };
             call(&state, &caller, request).await
         }

@@ -325,6 +325,7 @@ async fn writes_never_overwrite_a_newer_commit() {
             branch: "main".into(),
             branch_head: head.clone(),
             file_commit: seen.clone(),
+            ..UploadBase::default()
         };
         // Someone else changes the same file meanwhile.
         let ben = FakeUser::basic("ben", "ben@example.com", "x");
@@ -352,6 +353,7 @@ async fn writes_never_overwrite_a_newer_commit() {
             branch: "main".into(),
             branch_head: c.branch_head("main").await.unwrap(),
             file_commit: c.last_commit_of("main", file).await.unwrap(),
+            ..UploadBase::default()
         };
         let commit = c
             .upload(&fresh, file, b"MSCF mine".to_vec(), "Mine")
@@ -369,6 +371,7 @@ async fn writes_never_overwrite_a_newer_commit() {
                 branch: "main".into(),
                 branch_head: commit.clone(),
                 file_commit: None,
+                ..UploadBase::default()
             };
             let err = c
                 .upload(&blind, file, b"MSCF blind".to_vec(), "Blind")

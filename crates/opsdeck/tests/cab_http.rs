@@ -154,6 +154,17 @@ async fn the_workflow_through_the_http_api() {
         "dev@example.com (through opsdeck-svc)"
     );
 
+    // Pull requests belong to the pull-request flow only.
+    let (status, review) = answer(dev.post(api("/cab/Field.cab/request-review"))).await;
+    assert_eq!(status, 400, "{review}");
+    assert!(
+        review["message"]
+            .as_str()
+            .unwrap()
+            .contains("pull-request flow"),
+        "{review}"
+    );
+
     // Approvals: the role is the token's; an operator cannot, and two approvers are needed.
     let (status, _) = answer(dev.post(api("/cab/Field.cab/approve"))).await;
     assert_eq!(status, 403);

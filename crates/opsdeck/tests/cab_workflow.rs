@@ -122,6 +122,11 @@ impl Estate {
     }
 
     fn write(&self, who: &str, destination: &str, required: u32, provider: &str) {
+        self.write_with(who, destination, required, provider, "");
+    }
+
+    /// The config of `who`, with `extra` lines in `[cab]`.
+    fn write_with(&self, who: &str, destination: &str, required: u32, provider: &str, extra: &str) {
         let url = if provider == "bitbucket-cloud" {
             self.fake.cloud_base()
         } else {
@@ -139,7 +144,7 @@ impl Estate {
                  [cab]\nprovider = \"{provider}\"\nurl = \"{url}\"\nworkspace = \"gha\"\nrepository = \"epicor-cabs\"\n\
                  path = \"cabs\"\nusername = \"{who}@example.com\"\ntoken = {{ secret = \"{}\" }}\n\
                  approvers = [\"anna@example.com\", \"boss\"]\npublishers = [\"dev@example.com\", \"anna@example.com\"]\n\
-                 required_approvals = {required}\n\n[cab.destination]\n{destination}\n",
+                 required_approvals = {required}\n{extra}\n[cab.destination]\n{destination}\n",
                 self.secret(who)
             ),
         )
@@ -726,4 +731,111 @@ async fn a_full_or_read_only_destination_fails_cleanly_and_a_retry_succeeds() {
     assert_eq!(p["version"], 2);
     assert_eq!(std::fs::read(e.dest.join("Full.cab")).unwrap(), v2);
     assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pull_request_flow_on_both_flavours() {
+    if !keychain_available() {
+        return;
+    }
+    for provider in ["bitbucket-cloud", "bitbucket-dc"] {
+        let e = Estate::start("folder", 1).await;
+        let boss_user = FakeUser::basic("boss", "boss@example.com", "boss-token");
+        e.fake.commit_as(
+            "epicor-cabs",
+            "release",
+            &boss_user,
+            "New CABs/README.md",
+            b"GHA Mods - New CABs",
+            "Release branch",
+        );
+        for (who, _) in people() {
+            e.write_with(
+                who,
+                "type = \"bitbucket-branch\"\nbranch = \"release\"\npath = \"New CABs\"",
+                2,
+                provider,
+                "flow = \"pull-request\"\n",
+            );
+        }
+        let bytes = cab_bytes(provider, 20_000);
+        e.upload("dev", "Quotes.cab", &bytes, "Quotes");
+        e.refused(
+            "anna",
+            &["approve", "Quotes.cab"],
+            65,
+            "request a review first",
+        );
+        let v = e.ok("dev", &["request", "Quotes.cab"]);
+        let pr = v["pull_request"]["id"].as_u64().unwrap();
+        assert_eq!(v["pull_request"]["state"], "OPEN", "{provider}: {v:#}");
+        assert!(v["pull_request"]["source_branch"]
+            .as_str()
+            .unwrap()
+            .starts_with("opsdeck/Quotes-v1-"));
+        let again = e.ok("dev", &["request", "Quotes.cab"]);
+        assert_eq!(
+            again["pull_request"]["id"], pr,
+            "{provider}: one pull request per version"
+        );
+        e.refused("dev", &["promote", "Quotes.cab"], 65, "0 of 2 approvals");
+
+        // Bitbucket's own approvals count: a rejection (needs work) blocks until lifted.
+        let rejected = e.ok(
+            "boss",
+            &["reject", "Quotes.cab", "--reason", "Margin shown twice"],
+        );
+        assert_eq!(
+            rejected["waiting_for"], "rejected by boss <boss@example.com>: Margin shown twice",
+            "{provider}"
+        );
+        let one = e.ok("anna", &["approve", "Quotes.cab"]);
+        assert!(
+            one["waiting_for"]
+                .as_str()
+                .unwrap()
+                .starts_with("rejected by boss"),
+            "{provider}: {one:#}"
+        );
+        let two = e.ok("boss", &["approve", "Quotes.cab"]);
+        assert_eq!(two["promotable"], true, "{provider}: {two:#}");
+        assert_eq!(two["approvals"].as_array().unwrap().len(), 2);
+
+        // Promotion merges the pull request after checking its bytes.
+        let p = e.ok("dev", &["promote", "Quotes.cab"]);
+        assert_eq!(
+            p["placed"]["target"], "release:New CABs/Quotes.cab",
+            "{provider}"
+        );
+        assert_eq!(
+            e.fake.pull_request_state("epicor-cabs", pr).as_deref(),
+            Some("MERGED")
+        );
+        assert_eq!(
+            e.fake
+                .file("epicor-cabs", "release", "New CABs/Quotes.cab")
+                .unwrap(),
+            bytes
+        );
+        assert_eq!(
+            e.fake
+                .file("epicor-cabs", "release", "New CABs/README.md")
+                .unwrap(),
+            b"GHA Mods - New CABs",
+            "{provider}: the merge keeps the release branch's files"
+        );
+        assert!(
+            e.fake.tag("epicor-cabs", "cab/Quotes/1").is_some(),
+            "{provider}"
+        );
+        let shown = e.ok("dev", &["show", "Quotes.cab"]);
+        assert_eq!(shown["card"]["stage"], "promoted", "{provider}");
+        assert_eq!(shown["versions"][0]["pull_request"]["state"], "MERGED");
+
+        // An approver's own version: their approval in the pull request is refused.
+        e.upload("anna", "Anna.cab", &cab_bytes("anna pr", 900), "Anna's own");
+        e.ok("anna", &["request", "Anna.cab"]);
+        e.refused("anna", &["approve", "Anna.cab"], 65, "its own author");
+        assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());
+    }
 }

@@ -142,11 +142,41 @@ pub struct Comment {
 /// Where an upload starts from, as the uploader last saw the repository: Cloud refuses the
 /// commit when the branch moved since `branch_head`, Data Center when the file changed since
 /// `file_commit` (or, with none, when the file exists already).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct UploadBase {
     pub branch: String,
     pub branch_head: String,
     pub file_commit: Option<String>,
+    /// A new `branch` starts from this one (Data Center's `sourceBranch`; on Cloud a new
+    /// branch starts at `branch_head`).
+    pub source_branch: Option<String>,
+}
+
+/// A pull request, as the workflow needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub id: u64,
+    /// `OPEN`, `MERGED`, `DECLINED` (Cloud also `SUPERSEDED`).
+    pub state: String,
+    /// Data Center's optimistic-lock version, needed to merge.
+    pub version: Option<i64>,
+    pub source_branch: String,
+    pub source_head: String,
+    pub author: Identity,
+    pub participants: Vec<Participant>,
+    /// The merge commit, once merged (Cloud).
+    pub merge_commit: Option<String>,
+}
+
+/// Someone's verdict on a pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub who: Identity,
+    pub approved: bool,
+    /// Cloud "changes requested", Data Center "needs work".
+    pub changes_requested: bool,
+    /// RFC 3339, when known (Cloud's `participated_on`).
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -558,6 +588,9 @@ impl Client {
                         if let Some(c) = &source {
                             form = form.text("sourceCommitId", c.clone());
                         }
+                        if let Some(b) = &base.source_branch {
+                            form = form.text("sourceBranch", b.clone());
+                        }
                         self.http.put(&url).multipart(form)
                     };
                     let (_, body) = self
@@ -571,6 +604,241 @@ impl Client {
                 Ok(last)
             }
         }
+    }
+
+    fn pulls_url(&self) -> String {
+        match self.repo.flavour {
+            Flavour::Cloud => format!("{}/pullrequests", self.repo_url()),
+            Flavour::DataCenter => format!("{}/pull-requests", self.repo_url()),
+        }
+    }
+
+    /// Open a pull request from `source` into `destination` (branches of this repository).
+    pub async fn create_pull_request(
+        &self,
+        source: &str,
+        destination: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<PullRequest, BitbucketError> {
+        let body = match self.repo.flavour {
+            Flavour::Cloud => serde_json::json!({
+                "title": title,
+                "description": description,
+                "source": { "branch": { "name": source } },
+                "destination": { "branch": { "name": destination } },
+                "close_source_branch": true,
+            }),
+            Flavour::DataCenter => {
+                let repository = serde_json::json!({
+                    "slug": self.repo.slug,
+                    "project": { "key": self.repo.workspace },
+                });
+                serde_json::json!({
+                    "title": title,
+                    "description": description,
+                    "fromRef": { "id": format!("refs/heads/{source}"), "repository": repository },
+                    "toRef": { "id": format!("refs/heads/{destination}"), "repository": repository },
+                })
+            }
+        };
+        let url = self.pulls_url();
+        let (_, answer) = self
+            .send(
+                || json_body(self.http.post(&url), &body),
+                false,
+                &format!("branch `{source}` or `{destination}`"),
+            )
+            .await?;
+        self.parse_pull_request(&answer)
+    }
+
+    pub async fn pull_request(&self, id: u64) -> Result<PullRequest, BitbucketError> {
+        let body = self
+            .get(
+                &format!("{}/{id}", self.pulls_url()),
+                &format!("pull request #{id}"),
+            )
+            .await?;
+        self.parse_pull_request(&body)
+    }
+
+    fn parse_pull_request(&self, body: &[u8]) -> Result<PullRequest, BitbucketError> {
+        let v: Value = serde_json::from_slice(body).map_err(|e| self.invalid(&format!("{e}")))?;
+        let s = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let id = v
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.invalid("a pull request without `id`"))?;
+        Ok(match self.repo.flavour {
+            Flavour::Cloud => {
+                let user = |u: &Value| -> Identity {
+                    serde_json::from_value::<CloudUser>(u.clone())
+                        .map(Identity::from)
+                        .unwrap_or_default()
+                };
+                PullRequest {
+                    id,
+                    state: s("/state"),
+                    version: None,
+                    source_branch: s("/source/branch/name"),
+                    source_head: s("/source/commit/hash"),
+                    author: v.get("author").map(user).unwrap_or_default(),
+                    participants: v
+                        .get("participants")
+                        .and_then(Value::as_array)
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| Participant {
+                                    who: p.get("user").map(user).unwrap_or_default(),
+                                    approved: p
+                                        .get("approved")
+                                        .and_then(Value::as_bool)
+                                        .unwrap_or(false),
+                                    changes_requested: p.get("state").and_then(Value::as_str)
+                                        == Some("changes_requested"),
+                                    at: p
+                                        .get("participated_on")
+                                        .and_then(Value::as_str)
+                                        .map(str::to_string),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    merge_commit: v
+                        .pointer("/merge_commit/hash")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                }
+            }
+            Flavour::DataCenter => {
+                let person = |p: &Value| -> Identity {
+                    serde_json::from_value::<DcPerson>(p.clone())
+                        .map(Identity::from)
+                        .unwrap_or_default()
+                };
+                let mut participants: Vec<Participant> = Vec::new();
+                for list in ["reviewers", "participants"] {
+                    for p in v.get(list).and_then(Value::as_array).into_iter().flatten() {
+                        let who = p.get("user").map(person).unwrap_or_default();
+                        if participants.iter().any(|q| q.who.name == who.name) {
+                            continue;
+                        }
+                        let status = p.get("status").and_then(Value::as_str).unwrap_or_default();
+                        participants.push(Participant {
+                            who,
+                            approved: status == "APPROVED",
+                            changes_requested: status == "NEEDS_WORK",
+                            at: None,
+                        });
+                    }
+                }
+                PullRequest {
+                    id,
+                    state: s("/state"),
+                    version: v.get("version").and_then(Value::as_i64),
+                    source_branch: s("/fromRef/displayId"),
+                    source_head: s("/fromRef/latestCommit"),
+                    author: v.pointer("/author/user").map(person).unwrap_or_default(),
+                    participants,
+                    merge_commit: None,
+                }
+            }
+        })
+    }
+
+    /// Approve a pull request as the token's owner (`me`), or request changes.
+    pub async fn review_pull_request(
+        &self,
+        pr: &PullRequest,
+        me: &Identity,
+        approve: bool,
+    ) -> Result<(), BitbucketError> {
+        let what = format!("pull request #{}", pr.id);
+        match self.repo.flavour {
+            Flavour::Cloud => {
+                let url = format!(
+                    "{}/{}/{}",
+                    self.pulls_url(),
+                    pr.id,
+                    if approve {
+                        "approve"
+                    } else {
+                        "request-changes"
+                    }
+                );
+                self.send(|| self.http.post(&url), false, &what).await?;
+            }
+            Flavour::DataCenter => {
+                let url = format!(
+                    "{}/{}/participants/{}",
+                    self.pulls_url(),
+                    pr.id,
+                    segment(&me.name)
+                );
+                let body = serde_json::json!({
+                    "status": if approve { "APPROVED" } else { "NEEDS_WORK" },
+                    "lastReviewedCommit": pr.source_head,
+                });
+                self.send(|| json_body(self.http.put(&url), &body), false, &what)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A comment on a pull request (for the people reading it in Bitbucket).
+    pub async fn comment_pull_request(&self, id: u64, text: &str) -> Result<(), BitbucketError> {
+        let url = format!("{}/{id}/comments", self.pulls_url());
+        let body = match self.repo.flavour {
+            Flavour::Cloud => serde_json::json!({ "content": { "raw": text } }),
+            Flavour::DataCenter => serde_json::json!({ "text": text }),
+        };
+        self.send(
+            || json_body(self.http.post(&url), &body),
+            false,
+            &format!("pull request #{id}"),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Merge a pull request with a merge commit; answers the merged pull request.
+    pub async fn merge_pull_request(
+        &self,
+        pr: &PullRequest,
+        message: &str,
+    ) -> Result<PullRequest, BitbucketError> {
+        let what = format!("pull request #{}", pr.id);
+        let (url, body) = match self.repo.flavour {
+            Flavour::Cloud => (
+                format!("{}/{}/merge", self.pulls_url(), pr.id),
+                serde_json::json!({
+                    "type": "pullrequest_merge_parameters",
+                    "message": message,
+                    "merge_strategy": "merge_commit",
+                    "close_source_branch": true,
+                }),
+            ),
+            Flavour::DataCenter => (
+                format!(
+                    "{}/{}/merge?version={}",
+                    self.pulls_url(),
+                    pr.id,
+                    pr.version.unwrap_or(0)
+                ),
+                serde_json::json!({ "message": message }),
+            ),
+        };
+        let (_, answer) = self
+            .send(|| json_body(self.http.post(&url), &body), false, &what)
+            .await?;
+        self.parse_pull_request(&answer)
     }
 
     /// The newest commit that changed `file` on `branch`, if the file exists there.

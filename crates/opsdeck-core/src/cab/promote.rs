@@ -331,6 +331,7 @@ pub async fn to_branch(
         } else {
             None
         },
+        ..UploadBase::default()
     };
     dest.upload_files(
         &base,

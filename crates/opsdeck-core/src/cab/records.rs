@@ -35,6 +35,11 @@ pub enum Claim {
         destination: String,
         sha256: String,
     },
+    /// A pull request was opened for this version (the pull-request flow).
+    ReviewRequested {
+        #[ts(type = "number")]
+        pull_request: u64,
+    },
 }
 
 impl Claim {
@@ -44,6 +49,7 @@ impl Claim {
             Claim::Approved { .. } => "approved",
             Claim::Rejected { .. } => "rejected",
             Claim::Promoted { .. } => "promoted",
+            Claim::ReviewRequested { .. } => "review-requested",
         }
     }
 }
@@ -123,6 +129,9 @@ pub fn format(claim: &Claim, path: &str, me: &Identity, via: Option<&str>) -> St
             "destination: {}\nsha256: {sha256}\n",
             one_line(destination)
         )),
+        Claim::ReviewRequested { pull_request } => {
+            text.push_str(&format!("pull-request: {pull_request}\n"))
+        }
     }
     if let Some(e) = &me.email {
         text.push_str(&format!("as: {e}\n"));
@@ -168,6 +177,9 @@ pub fn parse(comment: &Comment) -> Option<Record> {
             destination: field("destination").unwrap_or_default(),
             sha256: field("sha256").unwrap_or_default(),
         },
+        "review-requested" => Claim::ReviewRequested {
+            pull_request: field("pull-request")?.parse().ok()?,
+        },
         _ => return None,
     };
     Some(Record {
@@ -210,6 +222,7 @@ mod tests {
                 destination: "\\\\fs\\GHA Mods\\New CABs".into(),
                 sha256: "cd".repeat(32),
             },
+            Claim::ReviewRequested { pull_request: 42 },
         ] {
             let text = format(&claim, "cabs/GHA Field Service.cab", &me(), Some("desk-7"));
             let c = Comment {

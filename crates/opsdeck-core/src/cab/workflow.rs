@@ -10,7 +10,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::bitbucket::{BitbucketError, Client, Commit, Identity, UploadBase};
+use super::bitbucket::{BitbucketError, Client, Commit, Identity, PullRequest, UploadBase};
 use super::records::{self, Claim, Record};
 use super::{audit, digest_of, is_cab, name_of, promote, CabError, AT_ONCE};
 use crate::config::{CabDestination, CabFlow, CabProvider, CabSettings, Config};
@@ -76,9 +76,21 @@ pub struct VersionState {
     pub rejections: Vec<Verdict>,
     pub installs: Vec<Placement>,
     pub promoted: Option<Placement>,
+    /// The pull request of this version (the pull-request flow).
+    pub pull_request: Option<PullRequestRef>,
     pub promotable: bool,
     /// What stands between it and promotion.
     pub waiting_for: Option<String>,
+}
+
+/// A version's pull request into the release branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PullRequestRef {
+    #[ts(type = "number")]
+    pub id: u64,
+    /// `OPEN`, `MERGED`, `DECLINED`, `SUPERSEDED`.
+    pub state: String,
+    pub source_branch: String,
 }
 
 /// One CAB on the board.
@@ -416,6 +428,7 @@ impl Releases {
         commit: &Commit,
         sha256: Option<String>,
         records: &[Record],
+        pr: Option<&PullRequest>,
     ) -> VersionState {
         let s = &self.settings;
         let place = |r: &Record, target: String| Placement {
@@ -444,11 +457,67 @@ impl Releases {
                 Claim::Promoted { destination, .. } => {
                     promoted = Some(place(r, destination.clone()));
                 }
+                Claim::ReviewRequested { .. } => {}
             }
         }
+        let pull_flow = s.flow == CabFlow::PullRequest;
         let mut approvals = Vec::new();
         let mut rejections = Vec::new();
-        for (_, r) in &last {
+        if pull_flow {
+            // Bitbucket's own approvals on the pull request; the records give reasons.
+            for p in pr.map(|p| p.participants.as_slice()).unwrap_or_default() {
+                let same = |r: &&Record| {
+                    (r.by.account_id.is_some() && r.by.account_id == p.who.account_id)
+                        || (!p.who.name.is_empty() && r.by.name == p.who.name)
+                };
+                let approver = p.who.is_any(&s.approvers)
+                    || records.iter().filter(same).any(|r| r.by_any(&s.approvers));
+                let label = records
+                    .iter()
+                    .rev()
+                    .find(same)
+                    .map(|r| r.label())
+                    .unwrap_or_else(|| p.who.label());
+                let at = p.at.clone().unwrap_or_default();
+                if p.approved {
+                    let note = if !approver {
+                        Some("not a configured approver".to_string())
+                    } else if p.who.wrote(commit) {
+                        Some("the version's own author".to_string())
+                    } else {
+                        None
+                    };
+                    approvals.push(Verdict {
+                        by: label,
+                        at,
+                        counts: note.is_none(),
+                        note,
+                    });
+                } else if p.changes_requested {
+                    let reason = records
+                        .iter()
+                        .rev()
+                        .filter(same)
+                        .find_map(|r| match &r.claim {
+                            Claim::Rejected { reason } => Some(reason.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| {
+                            format!(
+                                "changes requested on pull request #{}",
+                                pr.map_or(0, |p| p.id)
+                            )
+                        });
+                    rejections.push(Verdict {
+                        by: label,
+                        at,
+                        counts: approver,
+                        note: Some(reason),
+                    });
+                }
+            }
+        }
+        for (_, r) in last.iter().filter(|_| !pull_flow) {
             let approver = r.by_any(&s.approvers);
             // Through a team server, the server's account writes everything: the token is who.
             let own = match r.via.as_deref() {
@@ -491,7 +560,18 @@ impl Releases {
         }
         let counted = approvals.iter().filter(|v| v.counts).count() as u32;
         let standing = rejections.iter().find(|v| v.counts);
+        let pr_problem = match pr {
+            _ if !pull_flow || promoted.is_some() => None,
+            None => Some("no pull request yet: request a review".to_string()),
+            Some(p) if p.state == "DECLINED" || p.state == "SUPERSEDED" => Some(format!(
+                "pull request #{} was {}: request a review again",
+                p.id,
+                p.state.to_lowercase()
+            )),
+            Some(_) => None,
+        };
         let waiting_for = match standing {
+            _ if pr_problem.is_some() => pr_problem,
             Some(r) => Some(format!(
                 "rejected by {}: {}",
                 r.by,
@@ -513,8 +593,29 @@ impl Releases {
             rejections,
             installs,
             promoted,
+            pull_request: pr.map(|p| PullRequestRef {
+                id: p.id,
+                state: p.state.clone(),
+                source_branch: p.source_branch.clone(),
+            }),
             promotable: waiting_for.is_none(),
             waiting_for,
+        }
+    }
+
+    /// The pull request a version's records point at (the newest requested), if the flow has
+    /// them.
+    async fn pull_request_of(&self, records: &[Record]) -> Result<Option<PullRequest>, CabError> {
+        if self.settings.flow != CabFlow::PullRequest {
+            return Ok(None);
+        }
+        let id = records.iter().rev().find_map(|r| match r.claim {
+            Claim::ReviewRequested { pull_request } => Some(pull_request),
+            _ => None,
+        });
+        match id {
+            Some(id) => Ok(Some(self.client.pull_request(id).await?)),
+            None => Ok(None),
         }
     }
 
@@ -549,7 +650,15 @@ impl Releases {
                     };
                     // The newest version's records decide the stage: always read afresh.
                     let records = self.records(&c.hash, path, i == 0).await?;
-                    Ok::<_, CabError>(self.assess(total - i as u32, total, &c, sha, &records))
+                    let pr = self.pull_request_of(&records).await?;
+                    Ok::<_, CabError>(self.assess(
+                        total - i as u32,
+                        total,
+                        &c,
+                        sha,
+                        &records,
+                        pr.as_ref(),
+                    ))
                 }
             })
             .buffered(AT_ONCE)
@@ -737,6 +846,55 @@ impl Releases {
         Ok(me)
     }
 
+    /// The pull-request flow's promotion: merge the version's approved pull request, after
+    /// checking that its branch still holds exactly the approved bytes.
+    async fn merge_for(
+        &self,
+        path: &str,
+        ordinal: u32,
+        commit: &Commit,
+        manifest: &promote::Manifest,
+    ) -> Result<promote::Placed, CabError> {
+        let (release, folder) = self.release()?;
+        let name_only = name_of(path);
+        let target = if folder.is_empty() {
+            name_only.clone()
+        } else {
+            format!("{folder}/{name_only}")
+        };
+        let records = self.records(&commit.hash, path, true).await?;
+        let pr = self.pull_request_of(&records).await?.ok_or_else(|| {
+            CabError::NotReady(format!(
+                "version {ordinal} has no pull request yet: request a review first"
+            ))
+        })?;
+        let placed = |already_there: bool| promote::Placed {
+            target: format!("{release}:{target}"),
+            manifest: format!("the merge commit of pull request #{}", pr.id),
+            already_there,
+            replaced: false,
+        };
+        if pr.state == "MERGED" {
+            return Ok(placed(true));
+        }
+        let on_branch = self.client.raw(&pr.source_head, &target).await?;
+        let sha = super::hex_digest(&on_branch);
+        if sha != manifest.sha256 {
+            return Err(CabError::Mismatch {
+                what: format!("the bytes on the branch of pull request #{}", pr.id),
+                expected: manifest.sha256.clone(),
+                got: sha,
+            });
+        }
+        let message = format!(
+            "Promote {name_only} version {ordinal} (pull request #{})\n\n{}",
+            pr.id,
+            serde_json::to_string_pretty(manifest).unwrap_or_default()
+        );
+        self.client.merge_pull_request(&pr, &message).await?;
+        Ok(placed(false))
+    }
+
     /// Commit a CAB exported from development as a new file or a new version. `expected_head`
     /// is the branch head the uploader last saw (the board's `head`): when the branch moved
     /// since, nothing is written and the uploader is told to refresh.
@@ -807,6 +965,7 @@ impl Releases {
                 branch: self.settings.branch.clone(),
                 branch_head: base_head,
                 file_commit: history.first().map(|c| c.hash.clone()),
+                ..UploadBase::default()
             };
             let message = match &self.via {
                 Some(v) => format!("{}\n\n{UPLOADED_BY}{v}", message.trim()),
@@ -854,7 +1013,15 @@ impl Releases {
     ) -> Result<VersionState, CabError> {
         let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, path).await?;
         let records = self.records(&commit.hash, path, true).await?;
-        Ok(self.assess(ordinal, history.len() as u32, commit, Some(sha), &records))
+        let pr = self.pull_request_of(&records).await?;
+        Ok(self.assess(
+            ordinal,
+            history.len() as u32,
+            commit,
+            Some(sha),
+            &records,
+            pr.as_ref(),
+        ))
     }
 
     /// The bytes of a version (newest unless given): file name, version, commit, SHA-256, bytes.
@@ -910,6 +1077,133 @@ impl Releases {
         .await
     }
 
+    /// The release branch and folder of the pull-request flow.
+    fn release(&self) -> Result<(String, String), CabError> {
+        match &self.settings.destination {
+            Some(CabDestination::BitbucketBranch {
+                branch,
+                repository: None,
+                path,
+            }) => Ok((branch.clone(), path.trim_matches('/').to_string())),
+            _ => Err(CabError::NoDestination),
+        }
+    }
+
+    /// In the pull-request flow, the version's open pull request (refusing when there is none,
+    /// or when the action comes through a team server, whose one account cannot stand for
+    /// several people in Bitbucket's approvals). `None` in the direct flow.
+    async fn open_pull_request(
+        &self,
+        commit: &str,
+        path: &str,
+        ordinal: u32,
+    ) -> Result<Option<PullRequest>, CabError> {
+        if self.settings.flow != CabFlow::PullRequest {
+            return Ok(None);
+        }
+        if let Some(v) = &self.via {
+            return Err(CabError::NotAllowed(format!(
+                "in the pull-request flow approvals are Bitbucket's own, one per account; the token `{v}` acts through the server's account: approve in Bitbucket, or from a desktop with your own Bitbucket token"
+            )));
+        }
+        let records = self.records(commit, path, true).await?;
+        match self.pull_request_of(&records).await? {
+            Some(pr) if pr.state == "OPEN" => Ok(Some(pr)),
+            Some(pr) => Err(CabError::NotReady(format!(
+                "pull request #{} of version {ordinal} is {}: request a review again",
+                pr.id,
+                pr.state.to_lowercase()
+            ))),
+            None => Err(CabError::NotReady(format!(
+                "version {ordinal} has no pull request yet: request a review first"
+            ))),
+        }
+    }
+
+    /// The pull-request flow's first step: a branch off the release branch with exactly this
+    /// version's bytes, and a pull request from it into the release branch. Asking again for
+    /// a version whose pull request is open answers that one.
+    pub async fn request_review(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<VersionState, CabError> {
+        self.audited("request", name, version.unwrap_or(""), async {
+            if self.settings.flow != CabFlow::PullRequest {
+                return Err(CabError::Invalid(
+                    "reviews are pull requests only in the pull-request flow (`cab.flow`); in the direct flow approvers approve the version itself".into(),
+                ));
+            }
+            let (release, folder) = self.release()?;
+            let me = self.me().await?;
+            let (path, history, ordinal, commit) = self.version(name, version).await?;
+            let records = self.records(&commit.hash, &path, true).await?;
+            if let Some(pr) = self.pull_request_of(&records).await? {
+                if pr.state == "OPEN" || pr.state == "MERGED" {
+                    let state = self.state_of(&path, &history, ordinal, &commit).await?;
+                    let detail = format!("version {ordinal}: pull request #{} is {} already", pr.id, pr.state.to_lowercase());
+                    return Ok((state, Done { cab: path, version: commit.hash.clone(), detail }));
+                }
+            }
+            let name_only = name_of(&path);
+            let target = if folder.is_empty() { name_only.clone() } else { format!("{folder}/{name_only}") };
+            let bytes = self.client.raw(&commit.hash, &path).await?;
+            let sha = super::hex_digest(&bytes);
+            let release_head = self.client.branch_head(&release).await?;
+            let existing = match self.client.raw(&release_head, &target).await {
+                Ok(b) => Some(super::hex_digest(&b)),
+                Err(BitbucketError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            if existing.as_deref() == Some(sha.as_str()) {
+                return Err(CabError::Invalid(format!(
+                    "version {ordinal} of {name_only} is on `{release}` already"
+                )));
+            }
+            let branch = format!(
+                "opsdeck/{}-v{ordinal}-{}",
+                stem_for_tag(&name_only),
+                &commit.hash[..7.min(commit.hash.len())]
+            );
+            let base = UploadBase {
+                branch: branch.clone(),
+                branch_head: release_head.clone(),
+                file_commit: match existing {
+                    Some(_) => self.client.last_commit_of(&release, &target).await?,
+                    None => None,
+                },
+                source_branch: Some(release.clone()),
+            };
+            let message = format!(
+                "{name_only} version {ordinal} for review\n\nsha256: {sha}\nsource: {} {path} at {}",
+                self.repository_label(),
+                commit.hash
+            );
+            self.client.upload(&base, &target, bytes, &message).await?;
+            let title = format!("Promote {name_only} version {ordinal}");
+            let description = format!(
+                "Promotes version {ordinal} of `{path}` (commit {}) to `{release}`.\n\nSHA-256: `{sha}`\n\nApprovals by: {} ({} needed). Requested through opsdeck by {}.",
+                commit.hash,
+                self.settings.approvers.join(", "),
+                self.settings.required_approvals,
+                me.label()
+            );
+            let pr = self.client.create_pull_request(&branch, &release, &title, &description).await?;
+            let text = records::format(&Claim::ReviewRequested { pull_request: pr.id }, &path, &me, self.via.as_deref());
+            self.client.add_comment(&commit.hash, &text).await?;
+            let state = self.state_of(&path, &history, ordinal, &commit).await?;
+            Ok((
+                state,
+                Done {
+                    cab: path,
+                    version: commit.hash.clone(),
+                    detail: format!("version {ordinal}: pull request #{} from {branch} into {release}, SHA-256 {sha}", pr.id),
+                },
+            ))
+        })
+        .await
+    }
+
     /// Approve a version: only an approver, never its author.
     pub async fn approve(
         &self,
@@ -931,6 +1225,9 @@ impl Releases {
                 )));
             }
             let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, &path).await?;
+            if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
+                self.client.review_pull_request(&pr, &me, true).await?;
+            }
             let text = records::format(
                 &Claim::Approved {
                     sha256: sha.clone(),
@@ -976,6 +1273,10 @@ impl Releases {
                 &me,
                 self.via.as_deref(),
             );
+            if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
+                self.client.review_pull_request(&pr, &me, false).await?;
+                self.client.comment_pull_request(pr.id, &text).await?;
+            }
             self.client.add_comment(&commit.hash, &text).await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
@@ -1074,6 +1375,9 @@ impl Releases {
         let tag = tag_name(&cab_name, ordinal);
         let result = async {
             let placed = match &destination {
+                _ if self.settings.flow == CabFlow::PullRequest => {
+                    self.merge_for(&path, ordinal, &commit, &manifest).await?
+                }
                 CabDestination::Folder { path: dir } => {
                     promote::to_folder(&self.client, dir, &path, &manifest, replace).await?
                 }

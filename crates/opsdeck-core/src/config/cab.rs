@@ -127,13 +127,19 @@ impl<'a> super::Loader<'a> {
             );
         }
         if cab.flow == CabFlow::PullRequest {
-            // Refused rather than quietly run as `direct`: approvers would look for pull
-            // requests that never come.
-            self.problem(
-                at("flow"),
-                Some("cab.flow".into()),
-                "the pull-request flow is not available in this version of opsdeck; use `direct` (approvals recorded against the CAB's commit)".into(),
+            // The pull requests go into a release branch of this repository.
+            let same_repo_branch = matches!(
+                &cab.destination,
+                Some(CabDestination::BitbucketBranch { repository, .. })
+                    if repository.as_deref().is_none_or(|r| r == cab.repository)
             );
+            if !same_repo_branch {
+                self.problem(
+                    at("flow"),
+                    Some("cab.flow".into()),
+                    "the pull-request flow merges into a release branch of this repository: set `[cab.destination]` to `type = \"bitbucket-branch\"` with that `branch` (and no other `repository`)".into(),
+                );
+            }
         }
         if let Some(CabDestination::BitbucketBranch { branch, .. }) = &cab.destination {
             if branch.trim().is_empty() {
@@ -179,8 +185,24 @@ mod tests {
     }
 
     #[test]
-    fn the_pull_request_flow_is_refused_not_run_as_direct() {
-        let p = problems("approvers = [\"a@example.com\"]\nflow = \"pull-request\"\n");
-        assert!(p.contains("cab.flow") && p.contains("not available"), "{p}");
+    fn the_pull_request_flow_needs_a_release_branch_of_the_repository() {
+        let flow = "approvers = [\"a@example.com\"]\nflow = \"pull-request\"\n";
+        let p = problems(flow);
+        assert!(
+            p.contains("cab.flow") && p.contains("release branch"),
+            "{p}"
+        );
+        let folder = problems(&format!(
+            "{flow}[cab.destination]\ntype = \"folder\"\npath = \"out\"\n"
+        ));
+        assert!(folder.contains("release branch"), "{folder}");
+        let other = problems(&format!(
+            "{flow}[cab.destination]\ntype = \"bitbucket-branch\"\nbranch = \"release\"\nrepository = \"mods\"\n"
+        ));
+        assert!(other.contains("release branch"), "{other}");
+        let ok = problems(&format!(
+            "{flow}[cab.destination]\ntype = \"bitbucket-branch\"\nbranch = \"release\"\n"
+        ));
+        assert_eq!(ok, "");
     }
 }

@@ -57,6 +57,14 @@ pub enum CabAction {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The pull-request flow: open a pull request of a version into the release branch
+    Request {
+        name: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Approve a version for promotion (approvers only; never your own)
     Approve {
         name: String,
@@ -191,6 +199,14 @@ fn version_text(v: &VersionState) -> String {
             r.note.as_deref().unwrap_or_default()
         ));
     }
+    if let Some(pr) = &v.pull_request {
+        text.push_str(&format!(
+            "      pull request #{} ({}), {}\n",
+            pr.id,
+            pr.source_branch,
+            pr.state.to_lowercase()
+        ));
+    }
     if let Some(p) = &v.promoted {
         text.push_str(&format!(
             "      promoted to {} by {} at {}\n",
@@ -319,6 +335,14 @@ pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
             CabAction::Install { name, environment, version, format } => {
                 let v = releases.install(name, version.as_deref(), environment).await?;
                 Ok(state_out(*format, &format!("recorded: version {} installed in {environment}", v.version), &v))
+            }
+            CabAction::Request { name, version, format } => {
+                let v = releases.request_review(name, version.as_deref()).await?;
+                let said = match &v.pull_request {
+                    Some(pr) => format!("version {} is in pull request #{} ({})", v.version, pr.id, pr.source_branch),
+                    None => format!("version {}", v.version),
+                };
+                Ok(state_out(*format, &said, &v))
             }
             CabAction::Approve { name, version, format } => {
                 let v = releases.approve(name, version.as_deref()).await?;
