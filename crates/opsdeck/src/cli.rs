@@ -463,12 +463,20 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
                 .channel_secret_refs()
                 .remove(name.as_str())
                 .unwrap_or_default();
-            if users.is_empty() && channels.is_empty() {
+            let cab = config.cab_secret_ref().is_some_and(|r| &r.secret == name);
+            if users.is_empty() && channels.is_empty() && !cab {
                 eprintln!(
-                    "no check or channel in {} uses the credential `{name}`; `opsdeck secret list` shows the ones in use",
+                    "no check, channel or the CAB workflow in {} uses the credential `{name}`; `opsdeck secret list` shows the ones in use",
                     path.display()
                 );
                 return exit::USAGE;
+            }
+            // The CAB workflow's token: signing in to Bitbucket with it is the test.
+            if cab {
+                let code = cab::run(cli, &cab::CabAction::Whoami { format: Format::Table }).await;
+                if code != 0 {
+                    return code;
+                }
             }
             // A channel that uses it sends a test notification.
             for channel in &channels {
