@@ -137,6 +137,18 @@ async fn the_catalogue_from_the_command_line() {
     assert_eq!(missing.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no CAB named `Nope.cab`"));
 
+    // `secret test` of the CAB token signs in to Bitbucket.
+    let tested = opsdeck()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["secret", "test", &token])
+        .output()
+        .unwrap();
+    assert!(tested.status.success(), "{}", String::from_utf8_lossy(&tested.stderr));
+    assert!(String::from_utf8_lossy(&tested.stdout).contains("dev@example.com"));
+
     // A wrong token: the message names the keychain entry, never the value.
     let out = set_secret(&token, "stale-token", &data);
     assert!(out.status.success());
