@@ -1,7 +1,9 @@
 // The web UI end to end in headless Chromium against a real `opsdeck demo` server: the
 // overview (list and grid, counts, search, only problems), the Ctrl+K palette, a check's
 // detail page and "Check now", the Queues page and a queue's charts, the Alerts page (acknowledging,
-// snoozing, a check's timeline and notes), a status change reaching an open page live, the phone layout,
+// snoozing, a check's timeline and notes), the CAB page (the pipeline and environment matrix, an install,
+// an approval and a promotion, an upload refused after a concurrent commit, the audit log and its
+// chain), a status change reaching an open page live, the phone layout,
 // the dark theme, Settings (read-only on the demo; a real edit against `opsdeck serve` on a
 // temporary file), signing in, tokens and phone pairing, the Credentials page with the real
 // keychain, the PWA manifest and service worker, and the page riding out a server restart. Screenshots of the real UI go to docs/screenshots/.
@@ -18,6 +20,7 @@
 
 import { accessTests } from "./suite/access.mjs";
 import { alertTests } from "./suite/alerts.mjs";
+import { cabTests } from "./suite/cab.mjs";
 import { detailTests, paletteTests } from "./suite/detail.mjs";
 import { darkTests, liveTests, phoneTests } from "./suite/live.mjs";
 import { overviewTests } from "./suite/overview.mjs";
@@ -61,6 +64,7 @@ try {
   await detailTests(ctx);
   await queueTests(ctx);
   await alertTests(ctx);
+  await cabTests(ctx);
   await liveTests(ctx);
   await phoneTests(ctx);
   await darkTests(ctx);

@@ -119,6 +119,7 @@ export interface Results {
   cab_upload: Uploaded;
   cab_download: CabDownload;
   cab_install: VersionState;
+  cab_request_review: VersionState;
   cab_approve: VersionState;
   cab_reject: VersionState;
   cab_promote: Promoted;
@@ -223,6 +224,9 @@ export function api(backend: Backend) {
     /** Records that a version was installed in an environment (its id). */
     cabInstall: (name: string, version: string | null, environment: string) =>
       request(backend, { method: "cab_install", params: { name, version, environment } }),
+    /** The pull-request flow: opens a pull request of the version into the release branch. */
+    cabRequestReview: (name: string, version: string | null) =>
+      request(backend, { method: "cab_request_review", params: { name, version } }),
     cabApprove: (name: string, version: string | null) =>
       request(backend, { method: "cab_approve", params: { name, version } }),
     cabReject: (name: string, version: string | null, reason: string) =>

@@ -225,6 +225,7 @@ export function saveFile(fileName: string, data: Blob) {
 export const AUDIT_ACTION_LABEL: Record<string, string> = {
   upload: "Upload",
   install: "Install",
+  request: "Review request",
   approve: "Approve",
   reject: "Reject",
   promote: "Promote",

@@ -480,6 +480,7 @@ export function cabVersion(version: number, tag: string, partial: Partial<Versio
     rejections: [],
     installs: [],
     promoted: null,
+    pull_request: null,
     promotable: false,
     waiting_for: "0 of 1 approvals",
     ...partial,

@@ -670,6 +670,41 @@ describe("CAB page", () => {
       expect(status().textContent).toBe(`Downloaded version 1 of GHA Quotes.cab (SHA-256 ${shaOf("q1")}).`);
     });
 
+    it("in the pull-request flow, opens a pull request for review and shows it", async () => {
+      const board = cabBoard({ flow: "pull-request", destination: "branch release of epicor-cabs, cabs" });
+      const quotes = board.cabs[3]!;
+      quotes.newest = { ...quotes.newest, waiting_for: "no pull request yet: request a review" };
+      const fs = board.cabs[0]!;
+      fs.newest = { ...fs.newest, pull_request: { id: 41, state: "OPEN", source_branch: "opsdeck/GHA-Field-Service-v3-f300000" } };
+      const backend = cabBackend(
+        {
+          cab_request_review: (): VersionState =>
+            cabVersion(1, "q1", {
+              pull_request: { id: 42, state: "OPEN", source_branch: "opsdeck/GHA-Quotes-v1-q100000" },
+              waiting_for: "0 of 1 approvals",
+            }),
+        },
+        { board, hash: "#/cab/GHA%20Quotes.cab" },
+      );
+      const item = await renderDetail(backend);
+      expect(item.textContent).toContain("Pull requestnone yet");
+      fireEvent.click(within(item).getByRole("button", { name: "Request review version 1" }));
+      const d = dialog("Request review");
+      expect(d.textContent).toContain("branch release of epicor-cabs, cabs");
+      fireEvent.click(within(d).getByRole("button", { name: "Request review" }));
+      await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+      expect(params(backend, "cab_request_review")).toEqual([{ name: "GHA Quotes.cab", version: commitOf("q1") }]);
+      expect(status().textContent).toBe("Requested a review of version 1 of GHA Quotes.cab: pull request #42 (open).");
+
+      // A version under review is not sent for review again.
+      act(() => {
+        window.location.hash = "#/cab/GHA%20Field%20Service.cab";
+      });
+      const v3 = await screen.findByRole("listitem", { name: "Version 3" });
+      expect(v3.textContent).toContain("#41 (open) from opsdeck/GHA-Field-Service-v3-f300000");
+      expect(reason(within(v3).getByRole("button", { name: "Request review version 3" }))).toBe("Pull request #41 is open.");
+    });
+
     it("leads back to the list with the CAB just left focused", async () => {
       const backend = cabBackend({}, { hash: "#/cab/GHA%20Orders.cab" });
       await renderDetail(backend, 2);

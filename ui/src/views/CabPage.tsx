@@ -14,7 +14,13 @@ import { withCode } from "../components/alerts/TimelineList";
 import { AuditLog, AuditTools } from "../components/cab/AuditLog";
 import { StagePipeline } from "../components/cab/StagePipeline";
 import { UploadDialog } from "../components/cab/UploadDialog";
-import { ApproveDialog, InstallDialog, PromoteDialog, RejectDialog } from "../components/cab/VersionDialogs";
+import {
+  ApproveDialog,
+  InstallDialog,
+  PromoteDialog,
+  RejectDialog,
+  ReviewDialog,
+} from "../components/cab/VersionDialogs";
 import {
   authorName,
   environmentName,
@@ -445,9 +451,9 @@ interface DetailProps {
   name: string;
 }
 
-type Acting =
-  | { kind: "install" | "approve" | "reject" | "promote"; version: VersionState }
-  | null;
+type ActionKind = "install" | "review" | "approve" | "reject" | "promote";
+
+type Acting = { kind: ActionKind; version: VersionState } | null;
 
 function CabDetailView({ backend, client, board, name }: DetailProps) {
   const detail = useCabDetail(backend, name);
@@ -577,6 +583,24 @@ function CabDetailView({ backend, client, board, name }: DetailProps) {
               }}
             />
           )}
+          {acting?.kind === "review" && (
+            <ReviewDialog
+              board={b}
+              card={card}
+              version={acting.version}
+              client={client}
+              onClose={() => setActing(null)}
+              onDone={(state) => {
+                const pr = state.pull_request;
+                announce(
+                  `Requested a review of version ${state.version} of ${card.name}${
+                    pr ? `: pull request #${pr.id} (${pr.state.toLowerCase()})` : ""
+                  }.`,
+                );
+                changed();
+              }}
+            />
+          )}
           {acting?.kind === "approve" && (
             <ApproveDialog
               board={b}
@@ -685,7 +709,7 @@ interface VersionItemProps {
   version: VersionState;
   caller: Caller;
   downloading: boolean;
-  onAct: (kind: "install" | "approve" | "reject" | "promote") => void;
+  onAct: (kind: ActionKind) => void;
   onDownload: () => void;
 }
 
@@ -787,7 +811,21 @@ function VersionItem({ board, card, version: v, caller, downloading, onAct, onDo
             </dd>
           </div>
         )}
-        <div>
+        {board.flow === "pull-request" && (
+          <div>
+            <dt>Pull request</dt>
+            <dd className="wrap">
+              {v.pull_request ? (
+                <>
+                  #{v.pull_request.id} ({v.pull_request.state.toLowerCase()}) from <code>{v.pull_request.source_branch}</code>
+                </>
+              ) : (
+                <span className="muted">none yet</span>
+              )}
+            </dd>
+          </div>
+        )}
+        <div className="cab-fact-wide">
           <dt>Promoted</dt>
           <dd className="wrap">
             {v.promoted ? (
@@ -816,7 +854,7 @@ function VersionItem({ board, card, version: v, caller, downloading, onAct, onDo
 }
 
 interface ActionSpec {
-  key: "install" | "approve" | "reject" | "promote";
+  key: ActionKind;
   label: string;
   /** Why it cannot be done, or null when it can. */
   reason: string | null;
@@ -840,6 +878,19 @@ function VersionActions({
       label: "Record install",
       reason: board.environments.length === 0 ? "No environments are configured to record installs in." : null,
     });
+    if (board.flow === "pull-request") {
+      const pr = v.pull_request;
+      const open = pr !== null && (pr.state === "OPEN" || pr.state === "MERGED");
+      specs.push({
+        key: "review",
+        label: "Request review",
+        reason: v.promoted
+          ? "It is promoted already."
+          : open
+            ? `Pull request #${pr.id} is ${pr.state.toLowerCase()}.`
+            : null,
+      });
+    }
   }
   if (canDecideCabs(caller)) {
     const notApprover = roles !== null && !roles.approver ? "Only approvers can approve or reject." : null;

@@ -88,12 +88,12 @@ function AuditRow({ entry: e, oneCab }: { entry: AuditEntry; oneCab: boolean }) 
         <span className={`cab-outcome cab-outcome-${e.outcome}`}>{outcome}</span>
       </th>
       {!oneCab && (
-        <td data-label="CAB" className="wrap">
+        <td data-label="CAB" className="cab-audit-cab">
           {fileNameOf(e.cab)}
         </td>
       )}
       <td data-label="Version">{e.version ? <code title={e.version}>{shortCommit(e.version)}</code> : "—"}</td>
-      <td data-label="Who" className="wrap">
+      <td data-label="Who" className="wrap cab-audit-who">
         {e.actor}
       </td>
       <td data-label="Detail" className="wrap cab-audit-detail">

@@ -350,3 +350,48 @@ export function PromoteDialog({
     </Dialog>
   );
 }
+
+/** The pull-request flow: a pull request of the version into the release branch, for approvers to review. */
+export function ReviewDialog({
+  board,
+  card,
+  version,
+  client,
+  onDone,
+  onClose,
+}: VersionDialogProps & { onDone: (state: VersionState) => void }) {
+  const { busy, error, problemRef, send } = useSend();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void send(() => client.cabRequestReview(card.name, version.commit), onDone);
+  };
+  const previous = version.pull_request;
+  return (
+    <Dialog title="Request review" onClose={onClose}>
+      <form className="dialog-form" noValidate onSubmit={submit}>
+        <p>
+          Open a pull request of <Subject card={card} version={version} /> for the approvers to review?
+        </p>
+        <dl className="cab-facts cab-facts-single">
+          <Fact term="Into">
+            {board.destination ? <span className="wrap">{board.destination}</span> : <span>the release branch</span>}
+          </Fact>
+          <Fact term="Commit">
+            <code>{shortCommit(version.commit)}</code>, {version.author}, {formatDateTime(version.date)}
+          </Fact>
+          <Fact term="SHA-256">
+            <Hash sha256={version.sha256} />
+          </Fact>
+        </dl>
+        {previous && (
+          <p className="cab-warn">
+            Pull request #{previous.id} was {previous.state.toLowerCase()}: this opens a new one.
+          </p>
+        )}
+        <p className="muted">Approvals and rejections then go on the pull request; promoting merges it.</p>
+        <Problem error={error} problemRef={problemRef} />
+        <Actions busy={busy} label="Request review" busyLabel="Opening…" onClose={onClose} />
+      </form>
+    </Dialog>
+  );
+}
