@@ -473,7 +473,13 @@ async fn secret_command(cli: &Cli, action: &SecretAction) -> i32 {
             }
             // The CAB workflow's token: signing in to Bitbucket with it is the test.
             if cab {
-                let code = cab::run(cli, &cab::CabAction::Whoami { format: Format::Table }).await;
+                let code = cab::run(
+                    cli,
+                    &cab::CabAction::Whoami {
+                        format: Format::Table,
+                    },
+                )
+                .await;
                 if code != 0 {
                     return code;
                 }

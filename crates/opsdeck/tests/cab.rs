@@ -146,7 +146,11 @@ async fn the_catalogue_from_the_command_line() {
         .args(["secret", "test", &token])
         .output()
         .unwrap();
-    assert!(tested.status.success(), "{}", String::from_utf8_lossy(&tested.stderr));
+    assert!(
+        tested.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
     assert!(String::from_utf8_lossy(&tested.stdout).contains("dev@example.com"));
 
     // A wrong token: the message names the keychain entry, never the value.

@@ -7,36 +7,10 @@
 
 mod support;
 
-use std::process::Stdio;
-
 use opsdeck::fake_bitbucket::{Behaviour, FakeBitbucket, FakeUser, Repository};
 use serde_json::{json, Value};
 use sha2::Digest;
 use support::*;
-
-/// A token named after a person, with a role, through the real CLI.
-fn token(data: &std::path::Path, name: &str, role: &str) -> String {
-    let out = opsdeck()
-        .args([
-            "token",
-            "create",
-            "--name",
-            name,
-            "--role",
-            role,
-            "--data-dir",
-        ])
-        .arg(data)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn as_token(t: &str) -> reqwest::Client {
     let mut h = reqwest::header::HeaderMap::new();
@@ -96,10 +70,10 @@ async fn the_workflow_through_the_http_api() {
     );
     // An empty repository has no branch yet: the first commit makes it.
     fake.commit_as("epicor-cabs", "main", &svc, "README.md", b"CABs", "Start");
-    let viewer = as_token(&token(&data, "manager@example.com", "viewer"));
-    let dev = as_token(&token(&data, "dev@example.com", "operator"));
-    let anna = as_token(&token(&data, "anna@example.com", "approver"));
-    let boss = as_token(&token(&data, "boss@example.com", "approver"));
+    let viewer = as_token(&create_named_token(&data, "manager@example.com", "viewer"));
+    let dev = as_token(&create_named_token(&data, "dev@example.com", "operator"));
+    let anna = as_token(&create_named_token(&data, "anna@example.com", "approver"));
+    let boss = as_token(&create_named_token(&data, "boss@example.com", "approver"));
     let server = Server::start(&config, &data);
     let base = &server.base;
     let api = |p: &str| format!("{base}/api{p}");

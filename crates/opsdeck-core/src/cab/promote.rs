@@ -88,8 +88,16 @@ async fn remove_leftovers(dir: &Path, name: &str) {
     }
 }
 
-fn partial_name(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.{:016x}.partial", rand::random::<u64>()))
+/// A new hidden file beside `name` in `dir`, to write before renaming.
+async fn create_partial(dir: &Path, name: &str) -> Result<(PathBuf, tokio::fs::File), CabError> {
+    let partial = dir.join(format!(".{name}.{:016x}.partial", rand::random::<u64>()));
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&partial)
+        .await
+        .map_err(|e| io_error("create", &partial, &e))?;
+    Ok((partial, file))
 }
 
 /// Write `bytes` to `target` through a partial file and a rename.
@@ -100,14 +108,8 @@ async fn write_atomically(
     bytes: &[u8],
 ) -> Result<(), CabError> {
     use tokio::io::AsyncWriteExt;
-    let partial = partial_name(dir, name);
+    let (partial, mut f) = create_partial(dir, name).await?;
     let result = async {
-        let mut f = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&partial)
-            .await
-            .map_err(|e| io_error("create", &partial, &e))?;
         f.write_all(bytes)
             .await
             .map_err(|e| io_error("write", &partial, &e))?;
@@ -167,14 +169,8 @@ pub async fn to_folder(
         Err(e) => return Err(io_error("read", &target, &e)),
     };
     if !already_there {
-        let partial = partial_name(dir, name);
+        let (partial, mut f) = create_partial(dir, name).await?;
         let copied = async {
-            let mut f = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&partial)
-                .await
-                .map_err(|e| io_error("create", &partial, &e))?;
             let (_, sha) = client
                 .raw_into(&manifest.source_commit, cab, &mut f)
                 .await

@@ -392,6 +392,19 @@ impl Releases {
             })
     }
 
+    /// Write a record on a version's commit, as the token's owner.
+    async fn record(
+        &self,
+        commit: &str,
+        path: &str,
+        me: &Identity,
+        claim: &Claim,
+    ) -> Result<(), CabError> {
+        let text = records::format(claim, path, me, self.via.as_deref());
+        self.client.add_comment(commit, &text).await?;
+        Ok(())
+    }
+
     /// The records about `path` on `commit`, oldest first: read from Bitbucket when `fresh`,
     /// else reused when read within [`OLDER_RECORDS_FRESH_MS`].
     async fn records(
@@ -1055,15 +1068,15 @@ impl Releases {
                 .ok_or_else(|| CabError::NoSuchEnvironment(environment.to_string()))?;
             let me = self.me().await?;
             let (path, history, ordinal, commit) = self.version(name, version).await?;
-            let text = records::format(
+            self.record(
+                &commit.hash,
+                &path,
+                &me,
                 &Claim::Installed {
                     environment: env.id.clone(),
                 },
-                &path,
-                &me,
-                self.via.as_deref(),
-            );
-            self.client.add_comment(&commit.hash, &text).await?;
+            )
+            .await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
@@ -1189,8 +1202,7 @@ impl Releases {
                 me.label()
             );
             let pr = self.client.create_pull_request(&branch, &release, &title, &description).await?;
-            let text = records::format(&Claim::ReviewRequested { pull_request: pr.id }, &path, &me, self.via.as_deref());
-            self.client.add_comment(&commit.hash, &text).await?;
+            self.record(&commit.hash, &path, &me, &Claim::ReviewRequested { pull_request: pr.id }).await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
@@ -1228,15 +1240,15 @@ impl Releases {
             if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
                 self.client.review_pull_request(&pr, &me, true).await?;
             }
-            let text = records::format(
+            self.record(
+                &commit.hash,
+                &path,
+                &me,
                 &Claim::Approved {
                     sha256: sha.clone(),
                 },
-                &path,
-                &me,
-                self.via.as_deref(),
-            );
-            self.client.add_comment(&commit.hash, &text).await?;
+            )
+            .await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
@@ -1265,19 +1277,15 @@ impl Releases {
             }
             let me = self.require_approver("reject CABs").await?;
             let (path, history, ordinal, commit) = self.version(name, version).await?;
-            let text = records::format(
-                &Claim::Rejected {
-                    reason: reason.trim().to_string(),
-                },
-                &path,
-                &me,
-                self.via.as_deref(),
-            );
+            let claim = Claim::Rejected {
+                reason: reason.trim().to_string(),
+            };
             if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
                 self.client.review_pull_request(&pr, &me, false).await?;
+                let text = records::format(&claim, &path, &me, self.via.as_deref());
                 self.client.comment_pull_request(pr.id, &text).await?;
             }
-            self.client.add_comment(&commit.hash, &text).await?;
+            self.record(&commit.hash, &path, &me, &claim).await?;
             let state = self.state_of(&path, &history, ordinal, &commit).await?;
             Ok((
                 state,
@@ -1411,16 +1419,16 @@ impl Releases {
                     self.client.create_tag(&tag, &commit.hash, &message).await?;
                 }
             }
-            let text = records::format(
+            self.record(
+                &commit.hash,
+                &path,
+                &me,
                 &Claim::Promoted {
                     destination: dest_label.clone(),
                     sha256: sha.clone(),
                 },
-                &path,
-                &me,
-                self.via.as_deref(),
-            );
-            self.client.add_comment(&commit.hash, &text).await?;
+            )
+            .await?;
             Ok::<_, CabError>(placed)
         }
         .await;

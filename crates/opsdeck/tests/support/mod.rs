@@ -24,13 +24,17 @@ pub fn opsdeck() -> Command {
 pub fn create_token(data: &Path, role: &str) -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("{role}-{}-{n}", std::process::id());
+    create_named_token(data, &format!("{role}-{}-{n}", std::process::id()), role)
+}
+
+/// Create an API token named `name` with `role` in `data` through the real CLI.
+pub fn create_named_token(data: &Path, name: &str, role: &str) -> String {
     let out = opsdeck()
         .args([
             "token",
             "create",
             "--name",
-            &name,
+            name,
             "--role",
             role,
             "--data-dir",
