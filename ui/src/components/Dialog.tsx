@@ -70,7 +70,11 @@ export function Dialog({ title, onClose, children, initialFocus }: DialogProps) 
       return;
     }
     if (e.key !== "Tab") return;
-    const focusable = [...(ref.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])];
+    // Controls of a part of the dialog that is hidden (a form while its summary is shown) are
+    // not where Tab goes.
+    const focusable = [...(ref.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])].filter(
+      (el) => !el.closest("[hidden], [inert]"),
+    );
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
     if (!first || !last) {

@@ -343,7 +343,14 @@ describe("CAB page", () => {
       expect(review.textContent).toContain("Quotes: margin warning at 5 %");
       expect(backend.count("cab_upload")).toBe(0);
 
-      fireEvent.click(within(review).getByRole("button", { name: "Commit" }));
+      // Tab stays among the summary's buttons, not the hidden form's fields.
+      const commit = within(review).getByRole("button", { name: "Commit" });
+      const back = within(review).getByRole("button", { name: "Back" });
+      back.focus();
+      fireEvent.keyDown(back, { key: "Tab" });
+      expect(document.activeElement).toBe(commit);
+
+      fireEvent.click(commit);
       await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
       expect(params(backend, "cab_upload")).toEqual([
         {
