@@ -117,10 +117,11 @@ impl Api {
         limit: Option<u32>,
     ) -> Result<AuditPage, ApiError> {
         let limit = limit.unwrap_or(100).clamp(1, 1000);
-        let entries = audit::read(self.engine.store().pool(), cab, before, limit).await?;
-        let before = (entries.len() == limit as usize)
-            .then(|| entries.last().map(|e| e.seq))
-            .flatten();
+        // One more than asked: whether an older page exists, without offering an empty one.
+        let mut entries = audit::read(self.engine.store().pool(), cab, before, limit + 1).await?;
+        let more = entries.len() > limit as usize;
+        entries.truncate(limit as usize);
+        let before = more.then(|| entries.last().map(|e| e.seq)).flatten();
         Ok(AuditPage { entries, before })
     }
 

@@ -275,7 +275,8 @@ impl Client {
         self
     }
 
-    fn host(&self) -> String {
+    /// `host:port` of the server, for messages.
+    pub fn host(&self) -> String {
         reqwest::Url::parse(&self.repo.base)
             .map(|u| crate::probe::http::authority(&u))
             .unwrap_or_else(|_| self.repo.base.clone())

@@ -795,6 +795,17 @@ impl Releases {
         })
     }
 
+    /// The audit's name for a CAB given by name or path: its path in the repository, so a
+    /// CAB's failed attempts file under the same key as its successful ones.
+    fn cab_key(&self, name: &str) -> String {
+        let folder = self.settings.path.trim_matches('/');
+        if name.contains('/') || folder.is_empty() {
+            name.to_string()
+        } else {
+            format!("{folder}/{name}")
+        }
+    }
+
     /// Run an action with its audit entry: `ok` with what it did, or `failed` with why.
     async fn audited<T>(
         &self,
@@ -951,7 +962,7 @@ impl Releases {
             let base_head = expected_head.map(str::to_string).unwrap_or_else(|| head.clone());
             if base_head != head {
                 return Err(BitbucketError::Moved {
-                    host: String::new(),
+                    host: self.client.host(),
                     branch: self.settings.branch.clone(),
                     message: format!("the branch is at {} now, not {}", short(&head), short(&base_head)),
                 }
@@ -1060,33 +1071,38 @@ impl Releases {
         version: Option<&str>,
         environment: &str,
     ) -> Result<VersionState, CabError> {
-        self.audited("install", name, version.unwrap_or(""), async {
-            let env = self
-                .environments
-                .iter()
-                .find(|e| e.id == environment)
-                .ok_or_else(|| CabError::NoSuchEnvironment(environment.to_string()))?;
-            let me = self.me().await?;
-            let (path, history, ordinal, commit) = self.version(name, version).await?;
-            self.record(
-                &commit.hash,
-                &path,
-                &me,
-                &Claim::Installed {
-                    environment: env.id.clone(),
-                },
-            )
-            .await?;
-            let state = self.state_of(&path, &history, ordinal, &commit).await?;
-            Ok((
-                state,
-                Done {
-                    cab: path,
-                    version: commit.hash.clone(),
-                    detail: format!("version {ordinal} installed in {} ({})", env.name, env.id),
-                },
-            ))
-        })
+        self.audited(
+            "install",
+            &self.cab_key(name),
+            version.unwrap_or(""),
+            async {
+                let env = self
+                    .environments
+                    .iter()
+                    .find(|e| e.id == environment)
+                    .ok_or_else(|| CabError::NoSuchEnvironment(environment.to_string()))?;
+                let me = self.me().await?;
+                let (path, history, ordinal, commit) = self.version(name, version).await?;
+                self.record(
+                    &commit.hash,
+                    &path,
+                    &me,
+                    &Claim::Installed {
+                        environment: env.id.clone(),
+                    },
+                )
+                .await?;
+                let state = self.state_of(&path, &history, ordinal, &commit).await?;
+                Ok((
+                    state,
+                    Done {
+                        cab: path,
+                        version: commit.hash.clone(),
+                        detail: format!("version {ordinal} installed in {} ({})", env.name, env.id),
+                    },
+                ))
+            },
+        )
         .await
     }
 
@@ -1141,7 +1157,7 @@ impl Releases {
         name: &str,
         version: Option<&str>,
     ) -> Result<VersionState, CabError> {
-        self.audited("request", name, version.unwrap_or(""), async {
+        self.audited("request", &self.cab_key(name), version.unwrap_or(""), async {
             if self.settings.flow != CabFlow::PullRequest {
                 return Err(CabError::Invalid(
                     "reviews are pull requests only in the pull-request flow (`cab.flow`); in the direct flow approvers approve the version itself".into(),
@@ -1222,43 +1238,49 @@ impl Releases {
         name: &str,
         version: Option<&str>,
     ) -> Result<VersionState, CabError> {
-        self.audited("approve", name, version.unwrap_or(""), async {
-            let me = self.require_approver("approve CABs").await?;
-            let (path, history, ordinal, commit) = self.version(name, version).await?;
-            let own_via = self
-                .via
-                .as_deref()
-                .is_some_and(|v| uploaded_through(&commit, v));
-            if me.wrote(&commit) && self.via.is_none() || own_via {
-                return Err(CabError::NotAllowed(format!(
+        self.audited(
+            "approve",
+            &self.cab_key(name),
+            version.unwrap_or(""),
+            async {
+                let me = self.require_approver("approve CABs").await?;
+                let (path, history, ordinal, commit) = self.version(name, version).await?;
+                let own_via = self
+                    .via
+                    .as_deref()
+                    .is_some_and(|v| uploaded_through(&commit, v));
+                if me.wrote(&commit) && self.via.is_none() || own_via {
+                    return Err(CabError::NotAllowed(format!(
                     "{} wrote version {ordinal} of {}: a CAB cannot be approved by its own author",
                     self.caller_label(&me),
                     name_of(&path)
                 )));
-            }
-            let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, &path).await?;
-            if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
-                self.client.review_pull_request(&pr, &me, true).await?;
-            }
-            self.record(
-                &commit.hash,
-                &path,
-                &me,
-                &Claim::Approved {
-                    sha256: sha.clone(),
-                },
-            )
-            .await?;
-            let state = self.state_of(&path, &history, ordinal, &commit).await?;
-            Ok((
-                state,
-                Done {
-                    cab: path,
-                    version: commit.hash.clone(),
-                    detail: format!("version {ordinal}, SHA-256 {sha}"),
-                },
-            ))
-        })
+                }
+                let (sha, _) =
+                    digest_of(&self.client, Some(&self.pool), &commit.hash, &path).await?;
+                if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
+                    self.client.review_pull_request(&pr, &me, true).await?;
+                }
+                self.record(
+                    &commit.hash,
+                    &path,
+                    &me,
+                    &Claim::Approved {
+                        sha256: sha.clone(),
+                    },
+                )
+                .await?;
+                let state = self.state_of(&path, &history, ordinal, &commit).await?;
+                Ok((
+                    state,
+                    Done {
+                        cab: path,
+                        version: commit.hash.clone(),
+                        detail: format!("version {ordinal}, SHA-256 {sha}"),
+                    },
+                ))
+            },
+        )
         .await
     }
 
@@ -1269,33 +1291,38 @@ impl Releases {
         version: Option<&str>,
         reason: &str,
     ) -> Result<VersionState, CabError> {
-        self.audited("reject", name, version.unwrap_or(""), async {
-            if reason.trim().is_empty() {
-                return Err(CabError::Invalid(
-                    "a rejection needs a reason the developer can act on".into(),
-                ));
-            }
-            let me = self.require_approver("reject CABs").await?;
-            let (path, history, ordinal, commit) = self.version(name, version).await?;
-            let claim = Claim::Rejected {
-                reason: reason.trim().to_string(),
-            };
-            if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
-                self.client.review_pull_request(&pr, &me, false).await?;
-                let text = records::format(&claim, &path, &me, self.via.as_deref());
-                self.client.comment_pull_request(pr.id, &text).await?;
-            }
-            self.record(&commit.hash, &path, &me, &claim).await?;
-            let state = self.state_of(&path, &history, ordinal, &commit).await?;
-            Ok((
-                state,
-                Done {
-                    cab: path,
-                    version: commit.hash.clone(),
-                    detail: format!("version {ordinal}: {}", reason.trim()),
-                },
-            ))
-        })
+        self.audited(
+            "reject",
+            &self.cab_key(name),
+            version.unwrap_or(""),
+            async {
+                if reason.trim().is_empty() {
+                    return Err(CabError::Invalid(
+                        "a rejection needs a reason the developer can act on".into(),
+                    ));
+                }
+                let me = self.require_approver("reject CABs").await?;
+                let (path, history, ordinal, commit) = self.version(name, version).await?;
+                let claim = Claim::Rejected {
+                    reason: reason.trim().to_string(),
+                };
+                if let Some(pr) = self.open_pull_request(&commit.hash, &path, ordinal).await? {
+                    self.client.review_pull_request(&pr, &me, false).await?;
+                    let text = records::format(&claim, &path, &me, self.via.as_deref());
+                    self.client.comment_pull_request(pr.id, &text).await?;
+                }
+                self.record(&commit.hash, &path, &me, &claim).await?;
+                let state = self.state_of(&path, &history, ordinal, &commit).await?;
+                Ok((
+                    state,
+                    Done {
+                        cab: path,
+                        version: commit.hash.clone(),
+                        detail: format!("version {ordinal}: {}", reason.trim()),
+                    },
+                ))
+            },
+        )
         .await
     }
 
@@ -1331,7 +1358,7 @@ impl Releases {
             self.log(
                 "promote",
                 "failed",
-                name,
+                &self.cab_key(name),
                 version.unwrap_or(""),
                 &e.to_string(),
             )
