@@ -283,7 +283,11 @@ async fn demo_bitbucket(
     let mut version = |path: &str, who: &FakeUser, message: &str, size: usize| {
         n += 1;
         fake_bitbucket::Version {
-            hash: format!("{:040x}", 0xca_b000_u64 + n),
+            // Hashes that look like git's, not a run of zeros.
+            hash: {
+                use sha2::Digest;
+                hex::encode(&sha2::Sha256::digest(format!("demo commit {n}"))[..20])
+            },
             at_ms: start + n as i64 * day,
             author_name: who.display_name.clone(),
             author_email: who.email.clone(),
