@@ -127,7 +127,8 @@ async fn secret_set_then_a_check_authenticates_with_it() {
     assert_eq!(tested["results"][0]["id"], "secured");
     assert_eq!(tested["results"][0]["status"], "up");
     assert_eq!(unused.status.code(), Some(64));
-    assert!(String::from_utf8_lossy(&unused.stderr).contains("no check or channel in"));
+    assert!(String::from_utf8_lossy(&unused.stderr)
+        .contains("no check, channel or the CAB workflow in"));
     assert_eq!(delete.status.code(), Some(0));
     let dates = std::fs::read_to_string(data.join("credentials.json")).unwrap();
     assert!(!dates.contains(&name), "{dates}");
