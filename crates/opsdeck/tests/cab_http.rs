@@ -162,6 +162,15 @@ async fn the_workflow_through_the_http_api() {
     )
     .await;
     assert_eq!(status, 200);
+    let (_, mine) = answer(boss.get(api("/cab/Boss.cab"))).await;
+    assert_eq!(mine["versions"][0]["yours"], true, "{mine}");
+    assert_eq!(mine["versions"][0]["uploaded_through"], "boss@example.com");
+    assert_eq!(
+        mine["versions"][0]["message"], "Boss's own",
+        "the trailer is not in the message"
+    );
+    let (_, theirs) = answer(anna.get(api("/cab/Boss.cab"))).await;
+    assert_eq!(theirs["versions"][0]["yours"], false);
     let (status, own) = answer(boss.post(api("/cab/Boss.cab/approve"))).await;
     assert_eq!(status, 403, "{own}");
     assert!(

@@ -357,6 +357,11 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
             .len(),
         0
     );
+    assert_eq!(anna_wrote["versions"][0]["yours"], false);
+    assert_eq!(
+        e.ok("anna", &["show", "Anna.cab"])["versions"][0]["yours"],
+        true
+    );
     let one = e.ok("anna", &["approve", "GHA Field Service.cab"]);
     assert_eq!(one["waiting_for"], "1 of 2 approvals");
     e.refused(

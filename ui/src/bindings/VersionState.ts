@@ -7,7 +7,20 @@ export type VersionState = {
 /**
  * Place in the CAB's history, 1 the first.
  */
-version: number, commit: string, author: string, date: string, message: string, 
+version: number, commit: string, author: string, date: string, 
+/**
+ * The commit message (without the line a team server adds for the uploader).
+ */
+message: string, 
+/**
+ * The opsdeck token it was uploaded through, when a team server committed it.
+ */
+uploaded_through: string | null, 
+/**
+ * The caller wrote it (so may not approve it): on a desktop the Bitbucket account, through
+ * a team server the opsdeck token that uploaded it.
+ */
+yours: boolean, 
 /**
  * Known when the bytes were read (the newest always is).
  */

@@ -4,14 +4,11 @@
 
 import type { Board } from "../bindings/Board";
 import type { CabCard } from "../bindings/CabCard";
-import type { CabRoles } from "../bindings/CabRoles";
-import type { Caller } from "../bindings/Caller";
 import type { Placement } from "../bindings/Placement";
 import type { Stage } from "../bindings/Stage";
 import type { VersionState } from "../bindings/VersionState";
 import { formatDateTime } from "./format";
 import { fold } from "./jump";
-import { LOCAL_CALLER } from "./roles";
 
 /** Largest CAB the engine accepts (Solution Workbench exports are far smaller). */
 export const MAX_CAB_BYTES = 100 * 1024 * 1024;
@@ -61,53 +58,10 @@ export function pipelineSteps(stage: Stage, newest: VersionState): PipelineStep[
   ];
 }
 
-/** `ben@example.com` from `Ben Developer <ben@example.com>`. */
-export function authorEmail(author: string): string | null {
-  const m = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
-  return m?.[1] ?? null;
-}
-
 /** `Ben Developer` from `Ben Developer <ben@example.com>`. */
 export function authorName(author: string): string {
   const name = author.replace(/\s*<[^<>]*>\s*$/, "").trim();
   return name || author;
-}
-
-/** The line the engine adds to a commit uploaded through a team server. */
-const UPLOADED_BY = "Uploaded-through-opsdeck-by:";
-
-/** Who uploaded a version through a team server (an opsdeck token's name), if anyone. */
-export function uploadedThrough(message: string): string | null {
-  for (const line of message.split("\n")) {
-    const t = line.trim();
-    if (t.startsWith(UPLOADED_BY)) return t.slice(UPLOADED_BY.length).trim() || null;
-  }
-  return null;
-}
-
-/** A commit message without the engine's own trailer line. */
-export function messageText(message: string): string {
-  return message
-    .split("\n")
-    .filter((l) => !l.trim().startsWith(UPLOADED_BY))
-    .join("\n")
-    .trim();
-}
-
-const same = (a: string | null | undefined, b: string | null | undefined) =>
-  !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
-
-/**
- * Whether the caller wrote `version`, as the engine judges it: through a team server, the
- * opsdeck token that uploaded it (or whose name is the author's e-mail); on the desktop, the
- * Bitbucket account (by e-mail).
- */
-export function wroteVersion(version: VersionState, caller: Caller, roles: CabRoles | null): boolean {
-  const email = authorEmail(version.author);
-  if (caller.name !== LOCAL_CALLER.name) {
-    return same(uploadedThrough(version.message), caller.name) || same(email, caller.name);
-  }
-  return same(email, roles?.identity.email);
 }
 
 /** The first 12 characters of a commit, as Bitbucket shows them. */

@@ -475,6 +475,8 @@ export function cabVersion(version: number, tag: string, partial: Partial<Versio
     author: BEN,
     date: iso(days * 86_400_000),
     message: `change ${tag}`,
+    uploaded_through: null,
+    yours: false,
     sha256: shaOf(tag),
     approvals: [],
     rejections: [],

@@ -28,13 +28,10 @@ import {
   formatByteCount,
   formatBytes,
   fromBase64,
-  messageText,
   placementTitle,
   saveFile,
   shortCommit,
-  uploadedThrough,
   waitingText,
-  wroteVersion,
 } from "../lib/cab";
 import { formatDate, formatDateTime } from "../lib/format";
 import { canDecideCabs, canRecordCabs, ROLE_LABEL, useCaller } from "../lib/roles";
@@ -716,7 +713,7 @@ interface VersionItemProps {
 function VersionItem({ board, card, version: v, caller, downloading, onAct, onDownload }: VersionItemProps) {
   const headId = useId();
   const newest = v.version === card.versions;
-  const uploader = uploadedThrough(v.message);
+  const uploader = v.uploaded_through;
   const verdict = v.promoted
     ? { text: "Promoted", cls: "promoted" }
     : v.rejections.some((r) => r.counts)
@@ -736,7 +733,7 @@ function VersionItem({ board, card, version: v, caller, downloading, onAct, onDo
           {shortCommit(v.commit)}
         </code>
       </div>
-      <p className="cab-message">{messageText(v.message) || <span className="muted">no message</span>}</p>
+      <p className="cab-message">{v.message || <span className="muted">no message</span>}</p>
       <dl className="cab-facts">
         <div>
           <dt>Author</dt>
@@ -894,7 +891,7 @@ function VersionActions({
   }
   if (canDecideCabs(caller)) {
     const notApprover = roles !== null && !roles.approver ? "Only approvers can approve or reject." : null;
-    const own = wroteVersion(v, caller, roles) ? "You wrote this version: someone else must approve it." : null;
+    const own = v.yours ? "You wrote this version: someone else must approve it." : null;
     specs.push({ key: "approve", label: "Approve", reason: notApprover ?? own });
     specs.push({ key: "reject", label: "Reject", reason: notApprover });
     const rejected = v.waiting_for !== null && /^rejected by /i.test(v.waiting_for);

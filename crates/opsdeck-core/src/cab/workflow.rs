@@ -69,7 +69,13 @@ pub struct VersionState {
     pub commit: String,
     pub author: String,
     pub date: String,
+    /// The commit message (without the line a team server adds for the uploader).
     pub message: String,
+    /// The opsdeck token it was uploaded through, when a team server committed it.
+    pub uploaded_through: Option<String>,
+    /// The caller wrote it (so may not approve it): on a desktop the Bitbucket account, through
+    /// a team server the opsdeck token that uploaded it.
+    pub yours: bool,
     /// Known when the bytes were read (the newest always is).
     pub sha256: Option<String>,
     pub approvals: Vec<Verdict>,
@@ -600,7 +606,20 @@ impl Releases {
             commit: commit.hash.clone(),
             author: commit.author.clone(),
             date: commit.date.clone(),
-            message: commit.message.clone(),
+            message: commit
+                .message
+                .lines()
+                .filter(|l| !l.trim().starts_with(UPLOADED_BY))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string(),
+            uploaded_through: commit
+                .message
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(UPLOADED_BY))
+                .map(|v| v.trim().to_string()),
+            yours: self.yours(commit),
             sha256,
             approvals,
             rejections,
@@ -734,6 +753,9 @@ impl Releases {
 
     /// Every CAB as a pipeline.
     pub async fn board(&self) -> Result<Board, CabError> {
+        // Who the caller is, first: each version says whether it is theirs. A token Bitbucket
+        // refuses shows in the catalogue's error; the board works without roles otherwise.
+        let _ = self.me().await;
         let (head, entries) =
             super::catalogue_with(&self.client, &self.settings, Some(&self.pool)).await?;
         let head_ref = &head;
@@ -777,6 +799,7 @@ impl Releases {
 
     /// One CAB with its versions.
     pub async fn detail(&self, name: &str) -> Result<CabDetail, CabError> {
+        let _ = self.me().await;
         let head = self.client.branch_head(&self.settings.branch).await?;
         let path = self.find(&head, name).await?;
         let history = self.client.history(&head, &path).await?;
@@ -836,6 +859,16 @@ impl Releases {
                 .via
                 .as_deref()
                 .is_some_and(|v| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(v)))
+    }
+
+    /// Whether the caller wrote `commit`: the token that uploaded it through a server, or the
+    /// Bitbucket account on a desktop (known once [`Releases::me`] has answered).
+    fn yours(&self, commit: &Commit) -> bool {
+        match (&self.via, self.me.get()) {
+            (Some(v), _) => uploaded_through(commit, v),
+            (None, Some(me)) => me.wrote(commit),
+            (None, None) => false,
+        }
     }
 
     /// `the token anna@example.com` through a server, else the Bitbucket account.
