@@ -117,6 +117,12 @@ async fn the_catalogue_from_the_command_line() {
         );
     }
 
+    let found = cab(&["list", "field", "SERVICE", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(v["cabs"].as_array().unwrap().len(), 1, "{v:#}");
+    let none = cab(&["list", "payroll"]);
+    assert!(String::from_utf8_lossy(&none.stdout).contains("no CAB's name contains payroll"));
+
     let table = cab(&["list"]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(

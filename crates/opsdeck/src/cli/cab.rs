@@ -18,6 +18,8 @@ use super::{config_path, data_dir, exit, load_config, out, short_utc, Cli, Forma
 pub enum CabAction {
     /// Every CAB under the configured path, with its newest version and SHA-256
     List {
+        /// Only CABs whose name contains every one of these words (any case)
+        words: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -247,10 +249,18 @@ pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
         let releases = Releases::new(&config, &secrets, store.pool().clone(), None)?;
         let settings = releases.settings().clone();
         match action {
-            CabAction::List { format } => {
-                let (_, cabs) = cab::catalogue_with(releases.client(), &settings, Some(store.pool())).await?;
+            CabAction::List { words, format } => {
+                let (_, mut cabs) = cab::catalogue_with(releases.client(), &settings, Some(store.pool())).await?;
+                let words: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+                cabs.retain(|c| {
+                    let name = c.name.to_lowercase();
+                    words.iter().all(|w| name.contains(w.as_str()))
+                });
                 Ok::<_, CabError>(match format {
                     Format::Json => json(serde_json::json!({ "cabs": cabs })),
+                    Format::Table if cabs.is_empty() && !words.is_empty() => {
+                        format!("no CAB's name contains {}\n", words.join(" and "))
+                    }
                     Format::Table if cabs.is_empty() => format!(
                         "no CAB files under `{}` on branch `{}`\n",
                         settings.path, settings.branch
