@@ -63,7 +63,7 @@ pub enum CabError {
         expected: String,
         got: String,
     },
-    #[error("the audit log cannot be written: {0}")]
+    #[error("the local store (audit log and remembered SHA-256s) failed: {0}")]
     Store(#[from] crate::store::StoreError),
 }
 
@@ -139,6 +139,33 @@ pub(crate) const AT_ONCE: usize = 8;
 
 pub(crate) fn is_cab(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".cab")
+}
+
+/// Refuse a CAB file name that could leave the destination folder or trouble Windows: path
+/// separators, a drive, control characters, a leading dot, reserved device names.
+pub fn check_file_name(name: &str) -> Result<(), CabError> {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.ends_with(|c: char| c.is_ascii_digit()));
+    let bad = name.is_empty()
+        || name.starts_with('.')
+        || name.ends_with(['.', ' '])
+        || name.chars().any(|c| {
+            c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        })
+        || reserved;
+    if bad {
+        return Err(CabError::Invalid(format!(
+            "`{name}` cannot be a CAB's file name: no path separators, drive letters, control characters or `*?\"<>|`, no leading dot, no reserved name such as CON"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn name_of(path: &str) -> String {
@@ -238,4 +265,30 @@ pub async fn history(
 
 pub(crate) fn hex_digest(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_file_name;
+
+    #[test]
+    fn file_names_cannot_leave_the_destination() {
+        for good in ["GHA Field Service.cab", "Orders (v2).cab", "Ørders.cab"] {
+            assert!(check_file_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "..\\..\\x.cab",
+            "C:\\x.cab",
+            "a:b.cab",
+            "sub/x.cab",
+            ".hidden.cab",
+            "CON.cab",
+            "com1.cab",
+            "tab\there.cab",
+            "x.cab.",
+            "",
+        ] {
+            assert!(check_file_name(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -493,8 +493,8 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         "\n[cab]\nprovider = \"bitbucket-cloud\"\nurl = \"{url}\"\nworkspace = \"gha\"\n\
          repository = \"epicor-cabs\"\npath = \"cabs\"\nusername = \"dana@example.com\"\n\
          token = {{ secret = \"demo-bitbucket\" }}\n\
-         approvers = [\"anna@example.com\", \"boss@example.com\", \"dana@example.com\"]\n\
-         publishers = [\"ben@example.com\", \"dana@example.com\"]\nrequired_approvals = 1\n\
+         approvers = [\"Anna Approver <557058:anna>\", \"Bo Sørensen <557058:boss>\", \"Dana Demo <557058:dana>\"]\n\
+         publishers = [\"Ben Developer <557058:ben>\", \"Dana Demo <557058:dana>\"]\nrequired_approvals = 1\n\
          \n[cab.destination]\ntype = \"folder\"\npath = {dest}\n",
         url = bitbucket.cloud_base(),
         dest = toml_string(&destination),

@@ -143,9 +143,20 @@ impl Estate {
                 "[[environment]]\nid = \"test\"\nname = \"Test\"\n\n[[environment]]\nid = \"staging\"\nname = \"Staging\"\n\n\
                  [cab]\nprovider = \"{provider}\"\nurl = \"{url}\"\nworkspace = \"gha\"\nrepository = \"epicor-cabs\"\n\
                  path = \"cabs\"\nusername = \"{who}@example.com\"\ntoken = {{ secret = \"{}\" }}\n\
-                 approvers = [\"anna@example.com\", \"boss\"]\npublishers = [\"dev@example.com\", \"anna@example.com\"]\n\
+                 approvers = {approvers}\npublishers = {publishers}\n\
                  required_approvals = {required}\n{extra}\n[cab.destination]\n{destination}\n",
-                self.secret(who)
+                self.secret(who),
+                // Cloud shows who wrote an approval by account ID only; Data Center by user.
+                approvers = if provider == "bitbucket-cloud" {
+                    r#"["Anna <557058:anna>", "Bo <557058:boss>"]"#
+                } else {
+                    r#"["anna@example.com", "boss"]"#
+                },
+                publishers = if provider == "bitbucket-cloud" {
+                    r#"["557058:dev", "Anna <557058:anna>"]"#
+                } else {
+                    r#"["dev@example.com", "anna@example.com"]"#
+                },
             ),
         )
         .unwrap();
@@ -362,6 +373,24 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
         e.ok("anna", &["show", "Anna.cab"])["versions"][0]["yours"],
         true
     );
+    // A forged record (a developer's comment claiming to be approvers) counts for nothing.
+    let dev_user = FakeUser::basic("dev", "dev@example.com", "dev-token");
+    for who in ["anna@example.com", "557058:anna", "557058:boss"] {
+        e.fake.comment_as(
+            "epicor-cabs",
+            commit2,
+            &dev_user,
+            &format!(
+                "[opsdeck] approved `{FS}`\nsha256: {}\nas: {who}\nvia: {who}\n",
+                sha(&v2)
+            ),
+        );
+    }
+    let forged = e.ok("anna", &["show", "GHA Field Service.cab"]);
+    assert_eq!(
+        forged["versions"][0]["waiting_for"], "0 of 2 approvals",
+        "{forged:#}"
+    );
     let one = e.ok("anna", &["approve", "GHA Field Service.cab"]);
     assert_eq!(one["waiting_for"], "1 of 2 approvals");
     e.refused(
@@ -389,7 +418,7 @@ async fn from_upload_to_promotion_on_bitbucket_cloud() {
     );
     assert_eq!(
         rejected["waiting_for"],
-        "rejected by boss <boss@example.com>: Orders form fails to open"
+        "rejected by boss (says boss@example.com): Orders form fails to open"
     );
     e.refused(
         "dev",
@@ -620,6 +649,19 @@ async fn a_promotion_killed_mid_copy_leaves_nothing_and_can_be_repeated() {
         "only the hidden partial file may remain: {:?}",
         files_in(&e.dest)
     );
+    // A partial file is left alone while it may belong to a promotion still running; one
+    // from an hour ago is a killed one's, removed by the next promotion.
+    for entry in std::fs::read_dir(&e.dest).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().ends_with(".partial") {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+                .unwrap();
+        }
+    }
     e.fake.slow_raw(None);
     let p = e.ok("dev", &["promote", "Big.cab"]);
     assert_eq!(p["placed"]["already_there"], false);
@@ -790,8 +832,14 @@ async fn the_pull_request_flow_on_both_flavours() {
             "boss",
             &["reject", "Quotes.cab", "--reason", "Margin shown twice"],
         );
+        let boss_label = if provider == "bitbucket-cloud" {
+            "boss (says boss@example.com)"
+        } else {
+            "boss <boss@example.com>"
+        };
         assert_eq!(
-            rejected["waiting_for"], "rejected by boss <boss@example.com>: Margin shown twice",
+            rejected["waiting_for"],
+            format!("rejected by {boss_label}: Margin shown twice"),
             "{provider}"
         );
         let one = e.ok("anna", &["approve", "Quotes.cab"]);

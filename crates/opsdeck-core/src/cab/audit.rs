@@ -76,58 +76,47 @@ fn digest(seq: i64, at: &str, e: &Event<'_>, prev: &str) -> String {
 /// Append an entry. One writer at a time (SQLite's write lock, taken by `BEGIN IMMEDIATE`), so
 /// two appends never share a sequence number.
 pub async fn append(pool: &SqlitePool, e: &Event<'_>) -> Result<AuditEntry, StoreError> {
-    let mut conn = pool.acquire().await?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let result = async {
-        let last = sqlx::query("SELECT seq, hash FROM cab_audit ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-        let (seq, prev) = match last {
-            Some(r) => (r.get::<i64, _>(0) + 1, r.get::<String, _>(1)),
-            None => (1, String::new()),
-        };
-        let at = crate::time_fmt::now_rfc3339();
-        let hash = digest(seq, &at, e, &prev);
-        sqlx::query(
-            "INSERT INTO cab_audit (seq, at, actor, action, outcome, cab, version, detail, prev, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(e.actor)
-        .bind(e.action)
-        .bind(e.outcome)
-        .bind(e.cab)
-        .bind(e.version)
-        .bind(e.detail)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *conn)
+    // A transaction object, not a bare BEGIN: dropped half-way (a caller gone), it rolls back
+    // instead of going back to the pool holding the write lock.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let last = sqlx::query("SELECT seq, hash FROM cab_audit ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok::<_, sqlx::Error>(AuditEntry {
-            seq,
-            at,
-            actor: e.actor.into(),
-            action: e.action.into(),
-            outcome: e.outcome.into(),
-            cab: e.cab.into(),
-            version: e.version.into(),
-            detail: e.detail.into(),
-            prev,
-            hash,
-        })
-    }
-    .await;
-    match result {
-        Ok(entry) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(entry)
-        }
-        Err(err) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            Err(err.into())
-        }
-    }
+    let (seq, prev) = match last {
+        Some(r) => (r.get::<i64, _>(0) + 1, r.get::<String, _>(1)),
+        None => (1, String::new()),
+    };
+    let at = crate::time_fmt::now_rfc3339();
+    let hash = digest(seq, &at, e, &prev);
+    sqlx::query(
+        "INSERT INTO cab_audit (seq, at, actor, action, outcome, cab, version, detail, prev, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(&at)
+    .bind(e.actor)
+    .bind(e.action)
+    .bind(e.outcome)
+    .bind(e.cab)
+    .bind(e.version)
+    .bind(e.detail)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(AuditEntry {
+        seq,
+        at,
+        actor: e.actor.into(),
+        action: e.action.into(),
+        outcome: e.outcome.into(),
+        cab: e.cab.into(),
+        version: e.version.into(),
+        detail: e.detail.into(),
+        prev,
+        hash,
+    })
 }
 
 fn entry(r: &sqlx::sqlite::SqliteRow) -> AuditEntry {

@@ -91,14 +91,26 @@ pub struct Identity {
 impl Identity {
     /// Whether `handle` (an e-mail, nickname, slug or account ID) names this account.
     pub fn is(&self, handle: &str) -> bool {
-        let h = handle.trim();
+        let h = handle_of(handle);
+        // A Cloud nickname is the user's to change and need not be unique: on Cloud (where
+        // accounts have an ID) only the ID and the e-mail the token signed in with count.
         !h.is_empty()
-            && (h.eq_ignore_ascii_case(&self.name)
+            && ((self.account_id.is_none() && h.eq_ignore_ascii_case(&self.name))
                 || self
                     .email
                     .as_deref()
                     .is_some_and(|e| h.eq_ignore_ascii_case(e))
                 || self.account_id.as_deref().is_some_and(|a| h == a))
+    }
+
+    /// Whether `other` is the same account (by account ID where Bitbucket gives one, else by
+    /// user name: Data Center slugs are unique and set by the administrator).
+    pub fn same_account(&self, other: &Identity) -> bool {
+        match (&self.account_id, &other.account_id) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => !self.name.is_empty() && self.name.eq_ignore_ascii_case(&other.name),
+            _ => false,
+        }
     }
 
     /// Whether any of `handles` names this account.
@@ -125,6 +137,16 @@ impl Identity {
             (_, Some(e)) => e.clone(),
             _ => self.name.clone(),
         }
+    }
+}
+
+/// The handle in a configured entry: `Anna Approver <557058:ab12…>` names `557058:ab12…` (a
+/// Cloud account ID is unreadable on its own), a bare entry names itself.
+pub fn handle_of(entry: &str) -> &str {
+    let e = entry.trim();
+    match e.rsplit_once('<') {
+        Some((_, rest)) if rest.ends_with('>') => rest.trim_end_matches('>').trim(),
+        _ => e,
     }
 }
 
@@ -391,7 +413,9 @@ impl Client {
         match self.repo.flavour {
             Flavour::Cloud => {
                 let mut next = Some(format!(
-                    "{}/filehistory/{}/{}?pagelen={CLOUD_PAGELEN}",
+                    // Renames not followed: a version is the file at this path, so its bytes
+                    // and records are found by this path.
+                    "{}/filehistory/{}/{}?pagelen={CLOUD_PAGELEN}&renames=false",
                     self.repo_url(),
                     segment(commit),
                     path(file)
@@ -406,7 +430,7 @@ impl Client {
                 let mut start = 0u64;
                 loop {
                     let url = format!(
-                        "{}/commits?path={}&until={}&followRenames=true&start={start}&limit={DC_LIMIT}",
+                        "{}/commits?path={}&until={}&start={start}&limit={DC_LIMIT}",
                         self.repo_url(),
                         query(file),
                         query(commit)
@@ -925,8 +949,8 @@ impl Client {
     /// The commit a tag points at, if the tag exists.
     pub async fn tag(&self, name: &str) -> Result<Option<String>, BitbucketError> {
         let url = match self.repo.flavour {
-            Flavour::Cloud => format!("{}/refs/tags/{}", self.repo_url(), segment(name)),
-            Flavour::DataCenter => format!("{}/tags/{}", self.repo_url(), segment(name)),
+            Flavour::Cloud => format!("{}/refs/tags/{}", self.repo_url(), path(name)),
+            Flavour::DataCenter => format!("{}/tags/{}", self.repo_url(), path(name)),
         };
         match self.json(&url, &format!("tag `{name}`")).await {
             Ok(v) => Ok(v

@@ -72,7 +72,10 @@ async fn sha256_of(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// Hidden files a killed promotion of `name` left behind.
+/// Partial files younger than this may belong to a promotion still running elsewhere.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Hidden files a killed promotion of `name` left behind (an hour or more ago).
 async fn remove_leftovers(dir: &Path, name: &str) {
     let prefix = format!(".{name}.");
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
@@ -80,7 +83,14 @@ async fn remove_leftovers(dir: &Path, name: &str) {
     };
     while let Ok(Some(e)) = entries.next_entry().await {
         let file = e.file_name().to_string_lossy().into_owned();
-        if file.starts_with(&prefix) && file.ends_with(".partial") {
+        let old = e
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= LEFTOVER_AGE);
+        if file.starts_with(&prefix) && file.ends_with(".partial") && old {
             if let Err(err) = tokio::fs::remove_file(e.path()).await {
                 tracing::warn!(file = %e.path().display(), error = %err, "cannot remove a partial file of an earlier promotion");
             }
@@ -150,6 +160,12 @@ pub async fn to_folder(
     }
     remove_leftovers(dir, name).await;
     let target = dir.join(name);
+    if target.parent() != Some(dir) {
+        return Err(CabError::Destination(format!(
+            "`{name}` would be written outside {}",
+            dir.display()
+        )));
+    }
     let manifest_path = dir.join(format!("{name}.manifest.json"));
     let mut replaced = false;
     let already_there = match sha256_of(&target).await {

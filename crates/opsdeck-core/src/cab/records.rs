@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::bitbucket::{Comment, Identity};
+use super::bitbucket::{handle_of, Comment, Identity};
 
 const MARK: &str = "[opsdeck] ";
 
@@ -62,10 +62,11 @@ pub struct Record {
     pub path: String,
     /// Who wrote it, as Bitbucket says.
     pub by: Identity,
-    /// The e-mail the writer signed in with, as the record states it (Bitbucket Cloud shows
-    /// no e-mails, so this is how an approver listed by e-mail is recognised there).
+    /// The e-mail the writer says they signed in with (shown, never trusted: anyone can
+    /// write it).
     pub stated_email: Option<String>,
-    /// The opsdeck token it was written through, when written by a server.
+    /// The opsdeck token it was written through, when written by a server (trusted only when
+    /// the comment's author is that server's account, see [`Record::trusted_via`]).
     pub via: Option<String>,
     /// RFC 3339.
     pub at: String,
@@ -79,31 +80,45 @@ impl Record {
             return format!("{via} (through {})", self.by.label());
         }
         match (&self.by.email, &self.stated_email) {
-            (None, Some(e)) => {
-                let mut by = self.by.clone();
-                by.email = Some(e.clone());
-                by.label()
-            }
+            (None, Some(e)) => format!("{} (says {e})", self.by.label()),
             _ => self.by.label(),
         }
     }
 
     /// Whether the writer is one of `handles`: by what Bitbucket says about the author, or (on
     /// Cloud, which hides e-mails) by the e-mail the record states.
-    /// A record written through a team server counts for the opsdeck token named in it (the
-    /// server checked that token's role), or for the server's own account.
-    pub fn by_any(&self, handles: &[String]) -> bool {
-        let listed = |name: &str| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
-        self.via.as_deref().is_some_and(listed)
-            || self.by.is_any(handles)
-            || (self.by.email.is_none() && self.stated_email.as_deref().is_some_and(listed))
+    /// The opsdeck token named in the record, if the comment's author is a team server's
+    /// account (`server`); anyone else's `via:` line is ignored.
+    pub fn trusted_via(
+        &self,
+        server: Option<&Identity>,
+        server_handle: Option<&str>,
+    ) -> Option<&str> {
+        let from_server = server.is_some_and(|s| s.same_account(&self.by))
+            || server_handle.is_some_and(|h| self.by.is(h));
+        self.via.as_deref().filter(|_| from_server)
     }
 
-    /// Who this record is from, for counting distinct approvers.
-    pub fn person(&self) -> String {
-        match &self.via {
-            Some(v) => format!("via:{}", v.to_lowercase()),
-            None => self
+    /// Whether the writer is one of `handles`: the token a trusted server acted for (`via`),
+    /// else the Bitbucket account that wrote the comment.
+    pub fn by_any(&self, handles: &[String], via: Option<&str>) -> bool {
+        match via {
+            Some(v) => handles.iter().any(|h| handle_of(h).eq_ignore_ascii_case(v)),
+            None => self.by.is_any(handles),
+        }
+    }
+
+    /// Who this record is from, for counting distinct people: the configured entry it
+    /// matches (so one person counts once however they acted), else the account.
+    pub fn person(&self, handles: &[String], via: Option<&str>) -> String {
+        let matched = handles.iter().find(|h| match via {
+            Some(v) => handle_of(h).eq_ignore_ascii_case(v),
+            None => self.by.is(h),
+        });
+        match (matched, via) {
+            (Some(h), _) => handle_of(h).to_lowercase(),
+            (None, Some(v)) => format!("via:{}", v.to_lowercase()),
+            (None, None) => self
                 .by
                 .account_id
                 .clone()
@@ -262,22 +277,36 @@ mod tests {
     }
 
     #[test]
-    fn a_stated_email_counts_only_where_bitbucket_hides_the_real_one() {
-        let mut by = me();
-        by.email = None;
+    fn claimed_identities_count_for_nothing() {
+        let mut mallory = me();
+        mallory.email = None;
+        mallory.account_id = Some("557058:mallory".into());
+        mallory.name = "mallory".into();
         let r = Record {
             claim: Claim::Approved {
                 sha256: String::new(),
             },
             path: "a.cab".into(),
-            by: by.clone(),
+            by: mallory.clone(),
             stated_email: Some("boss@example.com".into()),
-            via: None,
+            via: Some("boss@example.com".into()),
             at: String::new(),
         };
-        assert!(r.by_any(&["boss@example.com".into()]));
-        by.email = Some("jane@example.com".into());
-        let r = Record { by, ..r };
-        assert!(!r.by_any(&["boss@example.com".into()]));
+        let approvers = vec!["boss@example.com".to_string()];
+        // Neither `as:` nor a `via:` from someone who is not the server counts.
+        assert_eq!(r.trusted_via(None, None), None);
+        assert!(!r.by_any(&approvers, r.trusted_via(None, Some("opsdeck-svc"))));
+        // The server's own account may name the token it acted for.
+        let server = Record {
+            by: me(),
+            ..r.clone()
+        };
+        let via = server.trusted_via(None, Some("jane@example.com"));
+        assert_eq!(via, Some("boss@example.com"));
+        assert!(server.by_any(&approvers, via));
+        assert_eq!(server.person(&approvers, via), "boss@example.com");
+        // A Cloud nickname is not an identity.
+        assert!(!mallory.is("mallory"));
+        assert!(mallory.is("557058:mallory"));
     }
 }

@@ -458,6 +458,11 @@ impl Releases {
             at: r.at.clone(),
             current: ordinal == newest,
         };
+        // A `via:` line is believed only from a team server's account: this server's own
+        // (when this is one), or the configured `server_account`.
+        let server = self.via.as_ref().and(self.me.get());
+        let server_handle = s.server_account.as_deref();
+        let via_of = |r: &Record| r.trusted_via(server, server_handle).map(str::to_string);
         // Each person's last word counts: an approval after a rejection lifts it.
         let mut last: Vec<(String, &Record)> = Vec::new();
         let mut installs: Vec<Placement> = Vec::new();
@@ -465,7 +470,7 @@ impl Releases {
         for r in records {
             match &r.claim {
                 Claim::Approved { .. } | Claim::Rejected { .. } => {
-                    let key = r.person();
+                    let key = r.person(&s.approvers, via_of(r).as_deref());
                     last.retain(|(k, _)| k != &key);
                     last.push((key, r));
                 }
@@ -490,7 +495,10 @@ impl Releases {
                         || (!p.who.name.is_empty() && r.by.name == p.who.name)
                 };
                 let approver = p.who.is_any(&s.approvers)
-                    || records.iter().filter(same).any(|r| r.by_any(&s.approvers));
+                    || records
+                        .iter()
+                        .filter(same)
+                        .any(|r| r.by_any(&s.approvers, via_of(r).as_deref()));
                 let label = records
                     .iter()
                     .rev()
@@ -501,7 +509,9 @@ impl Releases {
                 if p.approved {
                     let note = if !approver {
                         Some("not a configured approver".to_string())
-                    } else if p.who.wrote(commit) {
+                    } else if p.who.wrote(commit)
+                        || uploader_of(commit).is_some_and(|u| p.who.is(&u))
+                    {
                         Some("the version's own author".to_string())
                     } else {
                         None
@@ -537,18 +547,13 @@ impl Releases {
             }
         }
         for (_, r) in last.iter().filter(|_| !pull_flow) {
-            let approver = r.by_any(&s.approvers);
+            let via = via_of(r);
+            let approver = r.by_any(&s.approvers, via.as_deref());
             // Through a team server, the server's account writes everything: the token is who.
-            let own = match r.via.as_deref() {
+            // The uploader a server names in the commit is an author too, wherever they approve.
+            let own = match via.as_deref() {
                 Some(v) => uploaded_through(commit, v),
-                None => {
-                    r.by.wrote(commit)
-                        || r.stated_email.as_deref().is_some_and(|e| {
-                            commit
-                                .author_email()
-                                .is_some_and(|a| a.eq_ignore_ascii_case(e))
-                        })
-                }
+                None => r.by.wrote(commit) || uploader_of(commit).is_some_and(|u| r.by.is(&u)),
             };
             match &r.claim {
                 Claim::Approved { sha256: approved } => {
@@ -854,11 +859,14 @@ impl Releases {
     /// Whether the caller is one of `handles`: by Bitbucket account, or through a team server
     /// by the opsdeck token's name.
     fn listed(&self, me: &Identity, handles: &[String]) -> bool {
-        me.is_any(handles)
-            || self
-                .via
-                .as_deref()
-                .is_some_and(|v| handles.iter().any(|h| h.trim().eq_ignore_ascii_case(v)))
+        match self.via.as_deref() {
+            // Through a server only the token's name counts: the server's own account being
+            // listed must not let every token through.
+            Some(v) => handles
+                .iter()
+                .any(|h| super::bitbucket::handle_of(h).eq_ignore_ascii_case(v)),
+            None => me.is_any(handles),
+        }
     }
 
     /// Whether the caller wrote `commit`: the token that uploaded it through a server, or the
@@ -866,7 +874,7 @@ impl Releases {
     fn yours(&self, commit: &Commit) -> bool {
         match (&self.via, self.me.get()) {
             (Some(v), _) => uploaded_through(commit, v),
-            (None, Some(me)) => me.wrote(commit),
+            (None, Some(me)) => me.wrote(commit) || uploader_of(commit).is_some_and(|u| me.is(&u)),
             (None, None) => false,
         }
     }
@@ -974,6 +982,7 @@ impl Releases {
             format!("{}/{name}", self.settings.path.trim_matches('/'))
         };
         self.audited("upload", &path, "", async {
+            super::check_file_name(&name)?;
             if !is_cab(&name) {
                 return Err(CabError::Invalid(format!(
                     "`{name}` is not a .cab file; export the solution from Solution Workbench as a .cab"
@@ -992,7 +1001,12 @@ impl Releases {
             }
             self.require_publisher("upload CABs").await?;
             let head = self.client.branch_head(&self.settings.branch).await?;
-            let base_head = expected_head.map(str::to_string).unwrap_or_else(|| head.clone());
+            // A commit given short (7 characters or more) is the head it starts.
+            let base_head = match expected_head.map(str::trim) {
+                Some(e) if e.len() >= 7 && head.starts_with(&e.to_ascii_lowercase()) => head.clone(),
+                Some(e) => e.to_string(),
+                None => head.clone(),
+            };
             if base_head != head {
                 return Err(BitbucketError::Moved {
                     host: self.client.host(),
@@ -1000,6 +1014,23 @@ impl Releases {
                     message: format!("the branch is at {} now, not {}", short(&head), short(&base_head)),
                 }
                 .into());
+            }
+            // One name, one CAB: `orders.cab` beside `Orders.cab` would be two in Bitbucket and
+            // one file on Windows.
+            let existing = match self.client.list_files(&head, &self.settings.path).await {
+                Ok(files) => files,
+                Err(BitbucketError::NotFound { .. }) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(other) = existing
+                .iter()
+                .find(|f| f.path != path && name_of(&f.path).eq_ignore_ascii_case(&name))
+            {
+                return Err(CabError::Invalid(format!(
+                    "`{}` exists already under another case; upload it as `{}`",
+                    other.path,
+                    name_of(&other.path)
+                )));
             }
             let history = match self.client.history(&head, &path).await {
                 Ok(h) => h,
@@ -1144,9 +1175,14 @@ impl Releases {
         match &self.settings.destination {
             Some(CabDestination::BitbucketBranch {
                 branch,
-                repository: None,
+                repository,
                 path,
-            }) => Ok((branch.clone(), path.trim_matches('/').to_string())),
+            }) if repository
+                .as_deref()
+                .is_none_or(|r| r == self.settings.repository) =>
+            {
+                Ok((branch.clone(), path.trim_matches('/').to_string()))
+            }
             _ => Err(CabError::NoDestination),
         }
     }
@@ -1222,10 +1258,12 @@ impl Releases {
                     "version {ordinal} of {name_only} is on `{release}` already"
                 )));
             }
+            // Unique per request: a declined request's branch may still be there.
             let branch = format!(
-                "opsdeck/{}-v{ordinal}-{}",
+                "opsdeck/{}-v{ordinal}-{}-{}",
                 stem_for_tag(&name_only),
-                &commit.hash[..7.min(commit.hash.len())]
+                &commit.hash[..7.min(commit.hash.len())],
+                crate::time_fmt::now_ms() / 1000
             );
             let base = UploadBase {
                 branch: branch.clone(),
@@ -1282,7 +1320,7 @@ impl Releases {
                     .via
                     .as_deref()
                     .is_some_and(|v| uploaded_through(&commit, v));
-                if me.wrote(&commit) && self.via.is_none() || own_via {
+                if self.yours(&commit) || own_via {
                     return Err(CabError::NotAllowed(format!(
                     "{} wrote version {ordinal} of {}: a CAB cannot be approved by its own author",
                     self.caller_label(&me),
@@ -1442,6 +1480,17 @@ impl Releases {
         };
         let tag = tag_name(&cab_name, ordinal);
         let result = async {
+            super::check_file_name(&cab_name)?;
+            // A tag already marking another commit (two names that read the same as a tag)
+            // stops the promotion before anything is copied.
+            if let Some(at) = self.client.tag(&tag).await? {
+                if at != commit.hash {
+                    return Err(CabError::Destination(format!(
+                        "the tag `{tag}` already marks another commit ({}); nothing was copied",
+                        short(&at)
+                    )));
+                }
+            }
             let placed = match &destination {
                 _ if self.settings.flow == CabFlow::PullRequest => {
                     self.merge_for(&path, ordinal, &commit, &manifest).await?
@@ -1533,6 +1582,15 @@ impl Releases {
 
 /// The trailer a team server adds to the commits it makes for someone.
 const UPLOADED_BY: &str = "Uploaded-through-opsdeck-by: ";
+
+/// The opsdeck token a team server uploaded `commit` for, if it did.
+fn uploader_of(commit: &Commit) -> Option<String> {
+    commit
+        .message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(UPLOADED_BY))
+        .map(|v| v.trim().to_string())
+}
 
 /// Whether `via` (an opsdeck token's name) uploaded `commit` through a team server.
 fn uploaded_through(commit: &Commit, via: &str) -> bool {

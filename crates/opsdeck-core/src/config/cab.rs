@@ -54,6 +54,10 @@ pub struct CabSettings {
     /// Who may upload and promote; empty: anyone with write access to the repository.
     #[serde(default)]
     pub publishers: Vec<String>,
+    /// The Bitbucket account (e-mail, Data Center user name or Cloud account ID) of a team
+    /// server: its records name the opsdeck token a person acted through, and only its
+    /// records are believed when they do.
+    pub server_account: Option<String>,
     #[serde(default = "default_approvals")]
     pub required_approvals: u32,
     #[serde(default)]

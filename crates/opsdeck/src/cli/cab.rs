@@ -405,7 +405,9 @@ pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
         }
         Err(e) => {
             eprintln!("{e}");
-            if matches!(e, CabError::Bitbucket(BitbucketError::Moved { .. })) {
+            if matches!(action, CabAction::Upload { .. })
+                && matches!(e, CabError::Bitbucket(BitbucketError::Moved { .. }))
+            {
                 eprintln!("run `opsdeck cab list` to see the newest versions, then upload again");
             }
             code(&e)
