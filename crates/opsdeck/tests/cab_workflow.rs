@@ -819,7 +819,7 @@ async fn the_pull_request_flow_on_both_flavours() {
         assert!(v["pull_request"]["source_branch"]
             .as_str()
             .unwrap()
-            .starts_with("opsdeck/Quotes-v1-"));
+            .starts_with("opsdeck/Quotes-"));
         let again = e.ok("dev", &["request", "Quotes.cab"]);
         assert_eq!(
             again["pull_request"]["id"], pr,
@@ -886,7 +886,20 @@ async fn the_pull_request_flow_on_both_flavours() {
         assert_eq!(shown["versions"][0]["pull_request"]["state"], "MERGED");
 
         // An approver's own version: their approval in the pull request is refused.
-        e.upload("anna", "Anna.cab", &cab_bytes("anna pr", 900), "Anna's own");
+        let anna = e.upload("anna", "Anna.cab", &cab_bytes("anna pr", 900), "Anna's own");
+        // A record pointing at another version's (approved, merged) pull request is ignored.
+        let ben = FakeUser::basic("ben", "ben@example.com", "ben-token");
+        e.fake.comment_as(
+            "epicor-cabs",
+            anna["commit"].as_str().unwrap(),
+            &ben,
+            &format!("[opsdeck] review-requested `cabs/Anna.cab`\npull-request: {pr}\n"),
+        );
+        let shown = e.ok("dev", &["show", "Anna.cab"]);
+        assert_eq!(
+            shown["versions"][0]["waiting_for"], "no pull request yet: request a review",
+            "{provider}: {shown:#}"
+        );
         e.ok("anna", &["request", "Anna.cab"]);
         e.refused("anna", &["approve", "Anna.cab"], 65, "its own author");
         assert!(e.ok("dev", &["audit", "verify"])["ok"].as_bool().unwrap());

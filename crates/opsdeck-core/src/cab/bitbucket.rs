@@ -184,6 +184,7 @@ pub struct PullRequest {
     pub version: Option<i64>,
     pub source_branch: String,
     pub source_head: String,
+    pub destination_branch: String,
     pub author: Identity,
     pub participants: Vec<Participant>,
     /// The merge commit, once merged (Cloud).
@@ -713,6 +714,7 @@ impl Client {
                     version: None,
                     source_branch: s("/source/branch/name"),
                     source_head: s("/source/commit/hash"),
+                    destination_branch: s("/destination/branch/name"),
                     author: v.get("author").map(user).unwrap_or_default(),
                     participants: v
                         .get("participants")
@@ -769,6 +771,7 @@ impl Client {
                     version: v.get("version").and_then(Value::as_i64),
                     source_branch: s("/fromRef/displayId"),
                     source_head: s("/fromRef/latestCommit"),
+                    destination_branch: s("/toRef/displayId"),
                     author: v.pointer("/author/user").map(person).unwrap_or_default(),
                     participants,
                     merge_commit: None,

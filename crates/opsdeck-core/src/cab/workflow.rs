@@ -642,18 +642,37 @@ impl Releases {
 
     /// The pull request a version's records point at (the newest requested), if the flow has
     /// them.
-    async fn pull_request_of(&self, records: &[Record]) -> Result<Option<PullRequest>, CabError> {
+    async fn pull_request_of(
+        &self,
+        records: &[Record],
+        commit: &str,
+        path: &str,
+    ) -> Result<Option<PullRequest>, CabError> {
         if self.settings.flow != CabFlow::PullRequest {
             return Ok(None);
         }
-        let id = records.iter().rev().find_map(|r| match r.claim {
+        let Ok((release, _)) = self.release() else {
+            return Ok(None);
+        };
+        // Anyone may comment: a record's pull request is believed only when it is one opsdeck
+        // opened for this very version (its branch name) into the release branch.
+        let expected = review_branch_prefix(&name_of(path), commit);
+        let ids = records.iter().rev().filter_map(|r| match r.claim {
             Claim::ReviewRequested { pull_request } => Some(pull_request),
             _ => None,
         });
-        match id {
-            Some(id) => Ok(Some(self.client.pull_request(id).await?)),
-            None => Ok(None),
+        for id in ids {
+            let pr = self.client.pull_request(id).await?;
+            if pr.source_branch.starts_with(&expected) && pr.destination_branch == release {
+                return Ok(Some(pr));
+            }
+            tracing::warn!(
+                pull_request = id,
+                path,
+                "a review record names a pull request that is not this version's; ignored"
+            );
         }
+        Ok(None)
     }
 
     /// The newest `depth` versions of `path` with their records.
@@ -687,7 +706,7 @@ impl Releases {
                     };
                     // The newest version's records decide the stage: always read afresh.
                     let records = self.records(&c.hash, path, i == 0).await?;
-                    let pr = self.pull_request_of(&records).await?;
+                    let pr = self.pull_request_of(&records, &c.hash, path).await?;
                     Ok::<_, CabError>(self.assess(
                         total - i as u32,
                         total,
@@ -928,11 +947,14 @@ impl Releases {
             format!("{folder}/{name_only}")
         };
         let records = self.records(&commit.hash, path, true).await?;
-        let pr = self.pull_request_of(&records).await?.ok_or_else(|| {
-            CabError::NotReady(format!(
-                "version {ordinal} has no pull request yet: request a review first"
-            ))
-        })?;
+        let pr = self
+            .pull_request_of(&records, &commit.hash, path)
+            .await?
+            .ok_or_else(|| {
+                CabError::NotReady(format!(
+                    "version {ordinal} has no pull request yet: request a review first"
+                ))
+            })?;
         let placed = |already_there: bool| promote::Placed {
             target: format!("{release}:{target}"),
             manifest: format!("the merge commit of pull request #{}", pr.id),
@@ -940,6 +962,17 @@ impl Releases {
             replaced: false,
         };
         if pr.state == "MERGED" {
+            // Merged already (in Bitbucket, or by an earlier promotion): the release branch
+            // must hold the approved bytes.
+            let head = self.client.branch_head(&release).await?;
+            let there = super::hex_digest(&self.client.raw(&head, &target).await?);
+            if there != manifest.sha256 {
+                return Err(CabError::Mismatch {
+                    what: format!("the bytes of `{target}` on `{release}`"),
+                    expected: manifest.sha256.clone(),
+                    got: there,
+                });
+            }
             return Ok(placed(true));
         }
         let on_branch = self.client.raw(&pr.source_head, &target).await?;
@@ -1101,7 +1134,7 @@ impl Releases {
     ) -> Result<VersionState, CabError> {
         let (sha, _) = digest_of(&self.client, Some(&self.pool), &commit.hash, path).await?;
         let records = self.records(&commit.hash, path, true).await?;
-        let pr = self.pull_request_of(&records).await?;
+        let pr = self.pull_request_of(&records, &commit.hash, path).await?;
         Ok(self.assess(
             ordinal,
             history.len() as u32,
@@ -1205,7 +1238,7 @@ impl Releases {
             )));
         }
         let records = self.records(commit, path, true).await?;
-        match self.pull_request_of(&records).await? {
+        match self.pull_request_of(&records, commit, path).await? {
             Some(pr) if pr.state == "OPEN" => Ok(Some(pr)),
             Some(pr) => Err(CabError::NotReady(format!(
                 "pull request #{} of version {ordinal} is {}: request a review again",
@@ -1236,7 +1269,7 @@ impl Releases {
             let me = self.me().await?;
             let (path, history, ordinal, commit) = self.version(name, version).await?;
             let records = self.records(&commit.hash, &path, true).await?;
-            if let Some(pr) = self.pull_request_of(&records).await? {
+            if let Some(pr) = self.pull_request_of(&records, &commit.hash, &path).await? {
                 if pr.state == "OPEN" || pr.state == "MERGED" {
                     let state = self.state_of(&path, &history, ordinal, &commit).await?;
                     let detail = format!("version {ordinal}: pull request #{} is {} already", pr.id, pr.state.to_lowercase());
@@ -1260,9 +1293,8 @@ impl Releases {
             }
             // Unique per request: a declined request's branch may still be there.
             let branch = format!(
-                "opsdeck/{}-v{ordinal}-{}-{}",
-                stem_for_tag(&name_only),
-                &commit.hash[..7.min(commit.hash.len())],
+                "{}{}",
+                review_branch_prefix(&name_only, &commit.hash),
                 crate::time_fmt::now_ms() / 1000
             );
             let base = UploadBase {
@@ -1582,6 +1614,16 @@ impl Releases {
 
 /// The trailer a team server adds to the commits it makes for someone.
 const UPLOADED_BY: &str = "Uploaded-through-opsdeck-by: ";
+
+/// The start of the branch of every review opsdeck opens for this version:
+/// `opsdeck/GHA-Field-Service-5eed000-`.
+fn review_branch_prefix(name: &str, commit: &str) -> String {
+    format!(
+        "opsdeck/{}-{}-",
+        stem_for_tag(name),
+        &commit[..7.min(commit.len())]
+    )
+}
 
 /// The opsdeck token a team server uploaded `commit` for, if it did.
 fn uploader_of(commit: &Commit) -> Option<String> {
