@@ -103,7 +103,11 @@ impl Record {
     /// else the Bitbucket account that wrote the comment.
     pub fn by_any(&self, handles: &[String], via: Option<&str>) -> bool {
         match via {
-            Some(v) => handles.iter().any(|h| handle_of(h).eq_ignore_ascii_case(v)),
+            // The server's own account listed: every token it acted for (see `listed`).
+            Some(v) => {
+                handles.iter().any(|h| handle_of(h).eq_ignore_ascii_case(v))
+                    || self.by.is_any(handles)
+            }
             None => self.by.is_any(handles),
         }
     }

@@ -879,11 +879,14 @@ impl Releases {
     /// by the opsdeck token's name.
     fn listed(&self, me: &Identity, handles: &[String]) -> bool {
         match self.via.as_deref() {
-            // Through a server only the token's name counts: the server's own account being
-            // listed must not let every token through.
-            Some(v) => handles
-                .iter()
-                .any(|h| super::bitbucket::handle_of(h).eq_ignore_ascii_case(v)),
+            // Through a server, the token's name; or, when the list names the server's own
+            // account, any token (the administrator's choice: one role decides).
+            Some(v) => {
+                handles
+                    .iter()
+                    .any(|h| super::bitbucket::handle_of(h).eq_ignore_ascii_case(v))
+                    || me.is_any(handles)
+            }
             None => me.is_any(handles),
         }
     }
