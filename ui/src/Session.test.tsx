@@ -64,7 +64,8 @@ describe("Sign-in (browser)", () => {
     const field = tokenField() as HTMLInputElement;
     expect(field.type).toBe("password");
     expect(field.getAttribute("autocomplete")).toBe("off");
-    expect(document.activeElement).toBe(field);
+    // The field takes focus once the screen has settled (its effect runs after the render).
+    await waitFor(() => expect(document.activeElement).toBe(tokenField()));
     expect(screen.getByText(/Ask an admin for a token/).textContent).toContain(
       "opsdeck token create --name NAME --role viewer",
     );
