@@ -1110,8 +1110,9 @@ impl Client {
     }
 
     /// One request, built afresh for each attempt. Reads are retried on 429, 5xx and
-    /// transport failures; writes only on 429 and 503 (answers that mean "not done"), since a
-    /// commit that failed on its way back may have been made.
+    /// transport failures; writes only on 429 (the one answer that means "not done"), since a
+    /// commit or comment whose answer was lost may have been made, and a second one would
+    /// duplicate it or be refused as a conflict with itself.
     async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -1156,7 +1157,7 @@ impl Client {
             if (200..300).contains(&status) {
                 return Ok((headers, body));
             }
-            let retryable = status == 429 || status == 503 || (read && status >= 500);
+            let retryable = status == 429 || (read && status >= 500);
             if retryable && attempt < self.attempts {
                 tokio::time::sleep(retry_after.unwrap_or(wait)).await;
                 wait *= 2;

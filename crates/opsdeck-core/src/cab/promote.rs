@@ -220,20 +220,48 @@ pub async fn to_folder(
                     got: on_disk,
                 });
             }
-            if !replace && tokio::fs::metadata(&target).await.is_ok() {
-                // Someone wrote the name while this copy ran.
-                let existing = sha256_of(&target).await.unwrap_or_default();
-                if existing != manifest.sha256 {
-                    return Err(CabError::DestinationDiffers {
-                        target: target.display().to_string(),
-                        existing,
-                        approved: manifest.sha256.clone(),
-                    });
+            if replace {
+                return tokio::fs::rename(&partial, &target)
+                    .await
+                    .map_err(|e| io_error("rename onto", &target, &e));
+            }
+            // No replacing: a hard link fails if the name exists, even when someone wrote it
+            // while this copy ran; where the file system has no hard links, a rename after a
+            // last look.
+            match tokio::fs::hard_link(&partial, &target).await {
+                Ok(()) => {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                    Ok(())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let existing = sha256_of(&target).await.unwrap_or_default();
+                    if existing == manifest.sha256 {
+                        let _ = tokio::fs::remove_file(&partial).await;
+                        Ok(())
+                    } else {
+                        Err(CabError::DestinationDiffers {
+                            target: target.display().to_string(),
+                            existing,
+                            approved: manifest.sha256.clone(),
+                        })
+                    }
+                }
+                Err(_) => {
+                    if tokio::fs::metadata(&target).await.is_ok() {
+                        let existing = sha256_of(&target).await.unwrap_or_default();
+                        if existing != manifest.sha256 {
+                            return Err(CabError::DestinationDiffers {
+                                target: target.display().to_string(),
+                                existing,
+                                approved: manifest.sha256.clone(),
+                            });
+                        }
+                    }
+                    tokio::fs::rename(&partial, &target)
+                        .await
+                        .map_err(|e| io_error("rename onto", &target, &e))
                 }
             }
-            tokio::fs::rename(&partial, &target)
-                .await
-                .map_err(|e| io_error("rename onto", &target, &e))
         }
         .await;
         if let Err(e) = copied {
