@@ -138,6 +138,15 @@ async fn write_atomically(
     result
 }
 
+/// The refusal to replace `target`, which holds other bytes than the approved ones.
+fn differs(target: &Path, existing: String, manifest: &Manifest) -> CabError {
+    CabError::DestinationDiffers {
+        target: target.display().to_string(),
+        existing,
+        approved: manifest.sha256.clone(),
+    }
+}
+
 /// Copy `cab` at `commit` from Bitbucket into the folder `dir` as `name`, and its manifest.
 pub async fn to_folder(
     client: &Client,
@@ -170,13 +179,7 @@ pub async fn to_folder(
     let mut replaced = false;
     let already_there = match sha256_of(&target).await {
         Ok(sha) if sha == manifest.sha256 => true,
-        Ok(sha) if !replace => {
-            return Err(CabError::DestinationDiffers {
-                target: target.display().to_string(),
-                existing: sha,
-                approved: manifest.sha256.clone(),
-            })
-        }
+        Ok(sha) if !replace => return Err(differs(&target, sha, manifest)),
         Ok(_) => {
             replaced = true;
             false
@@ -239,22 +242,14 @@ pub async fn to_folder(
                         let _ = tokio::fs::remove_file(&partial).await;
                         Ok(())
                     } else {
-                        Err(CabError::DestinationDiffers {
-                            target: target.display().to_string(),
-                            existing,
-                            approved: manifest.sha256.clone(),
-                        })
+                        Err(differs(&target, existing, manifest))
                     }
                 }
                 Err(_) => {
                     if tokio::fs::metadata(&target).await.is_ok() {
                         let existing = sha256_of(&target).await.unwrap_or_default();
                         if existing != manifest.sha256 {
-                            return Err(CabError::DestinationDiffers {
-                                target: target.display().to_string(),
-                                existing,
-                                approved: manifest.sha256.clone(),
-                            });
+                            return Err(differs(&target, existing, manifest));
                         }
                     }
                     tokio::fs::rename(&partial, &target)
