@@ -6,6 +6,7 @@
 
 mod alerting;
 mod cab;
+mod epicor;
 mod heartbeat;
 mod locate;
 mod prometheus;
@@ -29,6 +30,9 @@ pub use alerting::{
     SmtpSecurity, WebhookChannel, WebhookUrl,
 };
 pub use cab::{CabDestination, CabFlow, CabProvider, CabSettings};
+pub use epicor::{
+    EpicorApi, EpicorAuth, EpicorEnvironment, EpicorSpec, SqlAuth, SqlEncrypt, SqlServerSettings,
+};
 pub use heartbeat::{BeatSource, HeartbeatFileSpec, PushSpec};
 pub use locate::Position;
 pub use prometheus::PrometheusSpec;
@@ -66,6 +70,10 @@ pub struct Config {
     pub maintenance: Vec<Maintenance>,
     /// The CAB file release workflow: the Bitbucket repository, approvers, destination.
     pub cab: Option<CabSettings>,
+    /// Epicor environments: REST API, version, companies, installed solutions and the SQL
+    /// Server under each. Each is also a check of type `epicor` (in `check` too, once loaded).
+    #[serde(default)]
+    pub epicor: Vec<EpicorEnvironment>,
 }
 
 /// `[server]`: access rules of `opsdeck serve`.
@@ -199,6 +207,9 @@ pub enum CheckSpec {
     Push(PushSpec),
     /// An instant PromQL query against a Prometheus server; one result per returned series.
     Prometheus(PrometheusSpec),
+    /// An Epicor environment, written as an `[[epicor]]` table rather than a `[[check]]`.
+    #[schemars(skip)]
+    Epicor(Box<EpicorSpec>),
 }
 
 impl CheckSpec {
@@ -209,6 +220,7 @@ impl CheckSpec {
             CheckSpec::HeartbeatFile(_) => "heartbeat-file",
             CheckSpec::Push(_) => "push",
             CheckSpec::Prometheus(_) => "prometheus",
+            CheckSpec::Epicor(_) => "epicor",
         }
     }
 
@@ -226,6 +238,7 @@ impl CheckSpec {
             CheckSpec::HeartbeatFile(f) => Some(f.path.display().to_string()),
             CheckSpec::Push(_) => None,
             CheckSpec::Prometheus(p) => Some(p.url.clone()),
+            CheckSpec::Epicor(e) => Some(e.url.clone()),
         }
     }
 
@@ -374,6 +387,7 @@ impl Check {
             CheckSpec::Prometheus(p) => p.password.iter().chain(p.bearer_token.iter()).collect(),
             CheckSpec::HeartbeatFile(_) => Vec::new(),
             CheckSpec::Push(p) => vec![&p.token],
+            CheckSpec::Epicor(e) => e.secret_refs(),
         }
     }
 }
@@ -466,6 +480,12 @@ impl Config {
                 CheckSpec::Prometheus(p) => p.ca_file.iter_mut().for_each(resolve),
                 CheckSpec::HeartbeatFile(f) => resolve(&mut f.path),
                 CheckSpec::Push(_) => {}
+                CheckSpec::Epicor(e) => {
+                    e.ca_file.iter_mut().for_each(resolve);
+                    if let Some(sql) = &mut e.sql {
+                        sql.ca_file.iter_mut().for_each(resolve);
+                    }
+                }
             }
         }
         for channel in &mut self.channel {
@@ -549,6 +569,11 @@ fn common_fields() -> &'static [String] {
 fn http_fields() -> &'static [String] {
     static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
     FIELDS.get_or_init(schema_fields::<HttpSpec>)
+}
+
+fn epicor_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(schema_fields::<EpicorSpec>)
 }
 
 fn rabbitmq_fields() -> &'static [String] {
@@ -693,6 +718,7 @@ impl<'a> Loader<'a> {
             }
         };
         let mut config = Config::default();
+        let mut epicor_checks = Vec::new();
         const TOP: &[&str] = &[
             "settings",
             "server",
@@ -703,6 +729,7 @@ impl<'a> Loader<'a> {
             "route",
             "maintenance",
             "cab",
+            "epicor",
         ];
         for (key, value) in root.get_ref().iter() {
             let key_name: &str = key.get_ref();
@@ -735,6 +762,17 @@ impl<'a> Loader<'a> {
                 }
                 "cab" => {
                     config.cab = self.typed::<CabSettings>("cab".into(), value);
+                }
+                "epicor" => {
+                    for (i, item) in self.array_of_tables("epicor", value) {
+                        if let Some(env) = self.epicor(i, &item) {
+                            epicor_checks.push(Check {
+                                common: env.common.clone(),
+                                spec: CheckSpec::Epicor(Box::new(env.spec.clone())),
+                            });
+                            config.epicor.push(env);
+                        }
+                    }
                 }
                 "alerting" => {
                     if let Some(a) = self.typed::<AlertSettings>("alerting".into(), value) {
@@ -779,6 +817,9 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        // After every `[[check]]`, wherever the tables sit in the file: validation tells the
+        // two apart by position.
+        config.check.extend(epicor_checks);
         self.validate(&config, root.get_ref());
         self.finish(config)
     }
@@ -877,6 +918,14 @@ impl<'a> Loader<'a> {
                     .map(CheckSpec::Prometheus),
                 prometheus_fields(),
             ),
+            "epicor" => {
+                self.problem(
+                    Some(type_span),
+                    Some(format!("{key}.type")),
+                    "an Epicor environment is written as an `[[epicor]]` table (with `id`, `url`, `username`, `password`, …), not as a `[[check]]`".into(),
+                );
+                return None;
+            }
             other => {
                 self.unknown_type(type_span, &key, "check", other, CheckSpec::TYPES);
                 return None;
@@ -890,6 +939,35 @@ impl<'a> Loader<'a> {
             &format!("a check of type `{type_name}`"),
         );
         Some(Check {
+            common: common?,
+            spec: spec?,
+        })
+    }
+
+    /// An `[[epicor]]`: the keys every check has, then the environment's own.
+    fn epicor(&mut self, index: usize, item: &Spanned<DeValue<'a>>) -> Option<EpicorEnvironment> {
+        let key = format!("epicor[{index}]");
+        let Some(table) = item.get_ref().as_table() else {
+            self.problem(Some(item.span()), Some(key), "expected a table".into());
+            return None;
+        };
+        if let Some(t) = table.get("type") {
+            self.problem(
+                Some(t.span()),
+                Some(format!("{key}.type")),
+                "an `[[epicor]]` table is always an Epicor environment: remove `type`".into(),
+            );
+        }
+        let common = self.typed::<CheckCommon>(key.clone(), item);
+        let spec = self.typed_lenient::<EpicorSpec>(&key, item, common_fields());
+        self.unknown_keys(
+            &key,
+            table,
+            common_fields(),
+            epicor_fields(),
+            "an Epicor environment",
+        );
+        Some(EpicorEnvironment {
             common: common?,
             spec: spec?,
         })
@@ -1076,16 +1154,23 @@ impl<'a> Loader<'a> {
             }
         }
         let mut check_ids = HashSet::new();
-        for (i, check) in config.check.iter().enumerate() {
+        let plain = config.check.len() - config.epicor.len();
+        for (n, check) in config.check.iter().enumerate() {
             let c = &check.common;
+            // `[[epicor]]` environments follow the `[[check]]` tables.
+            let (section, i) = if n < plain {
+                ("check", n)
+            } else {
+                ("epicor", n - plain)
+            };
             let seg = |k| {
                 [
-                    locate::Seg::Key("check"),
+                    locate::Seg::Key(section),
                     locate::Seg::Index(i),
                     locate::Seg::Key(k),
                 ]
             };
-            let key = |k: &str| Some(format!("check[{i}].{k}"));
+            let key = |k: &str| Some(format!("{section}[{i}].{k}"));
             if !is_slug(&c.id) {
                 self.problem(
                     span_of(&seg("id")),
@@ -1133,7 +1218,7 @@ impl<'a> Loader<'a> {
             }
             if c.failures_to_down == Some(0) || c.successes_to_up == Some(0) {
                 self.problem(
-                    span_of(&[locate::Seg::Key("check"), locate::Seg::Index(i)]),
+                    span_of(&[locate::Seg::Key(section), locate::Seg::Index(i)]),
                     key("failures_to_down"),
                     "thresholds must be at least 1".into(),
                 );
@@ -1144,6 +1229,7 @@ impl<'a> Loader<'a> {
                 CheckSpec::HeartbeatFile(f) => self.validate_heartbeat_file(i, f, root),
                 CheckSpec::Push(p) => self.validate_push(i, p, root),
                 CheckSpec::Prometheus(p) => self.validate_prometheus(i, p, root),
+                CheckSpec::Epicor(e) => self.validate_epicor(i, e, root),
             }
         }
         self.validate_push_tokens(&config.check, root);

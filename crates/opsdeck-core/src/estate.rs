@@ -362,9 +362,12 @@ impl EstateFileEditor {
             editable: true,
             read_only_reason: None,
             environments: config.environment.iter().map(Into::into).collect(),
+            // `[[epicor]]` environments are checks too, but are edited in the file; they
+            // follow the `[[check]]` tables, so the indexes below still match.
             checks: config
                 .check
                 .iter()
+                .filter(|c| !matches!(c.spec, CheckSpec::Epicor(_)))
                 .enumerate()
                 .map(|(i, c)| CheckForm::from_check(c, tables.and_then(|t| t.get(i))))
                 .collect(),

@@ -8,6 +8,7 @@ pub mod cab;
 pub mod config;
 pub mod credential_dates;
 pub mod engine;
+pub mod epicor;
 pub mod estate;
 pub mod paths;
 pub mod probe;

@@ -287,6 +287,26 @@ pub(crate) async fn get(
     request(clients, secrets, spec, timeout, cap).await
 }
 
+/// What an API request sends beyond its spec: a JSON body, and a bearer token that came from
+/// a sign-in rather than from the keychain.
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub json_body: Option<Vec<u8>>,
+    pub bearer: Option<secrecy::SecretString>,
+}
+
+/// One request through [`request`] with [`Extras`], for API clients (Epicor).
+pub(crate) async fn send(
+    clients: &HttpClients,
+    secrets: &dyn SecretSource,
+    spec: &HttpSpec,
+    timeout: Duration,
+    extras: &Extras,
+) -> Result<Answer, Failure> {
+    let cap = spec.max_body_bytes.unwrap_or(1024 * 1024);
+    request_with(clients, secrets, spec, timeout, cap, extras).await
+}
+
 impl Failure {
     fn down(kind: &'static str, message: String) -> Self {
         Failure {
@@ -304,6 +324,25 @@ async fn request(
     spec: &HttpSpec,
     timeout: Duration,
     default_cap: u64,
+) -> Result<Answer, Failure> {
+    request_with(
+        clients,
+        secrets,
+        spec,
+        timeout,
+        default_cap,
+        &Extras::default(),
+    )
+    .await
+}
+
+async fn request_with(
+    clients: &HttpClients,
+    secrets: &dyn SecretSource,
+    spec: &HttpSpec,
+    timeout: Duration,
+    default_cap: u64,
+    extras: &Extras,
 ) -> Result<Answer, Failure> {
     let client = clients.client(spec).map_err(|m| Failure {
         status: Status::Unknown,
@@ -376,6 +415,23 @@ async fn request(
         })?;
         v.set_sensitive(true);
         req = req.header(AUTHORIZATION, v);
+    }
+    if let Some(token) = &extras.bearer {
+        let mut v =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| {
+                    Failure::down(
+                        "auth",
+                        "the server issued a token that cannot be sent back in a header".into(),
+                    )
+                })?;
+        v.set_sensitive(true);
+        req = req.header(AUTHORIZATION, v);
+    }
+    if let Some(body) = &extras.json_body {
+        req = req
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.clone());
     }
     let deadline = tokio::time::Instant::now() + timeout;
     let secs = humantime::format_duration(timeout);

@@ -36,6 +36,8 @@ pub struct Runner {
 pub struct ProbeMemory {
     pub queues: rabbitmq::QueueTracks,
     pub pushes: push::Pushes,
+    /// Epicor bearer tokens, reused until shortly before they expire.
+    pub epicor: crate::epicor::Sessions,
 }
 
 impl Runner {
@@ -150,6 +152,14 @@ impl Runner {
             CheckSpec::HeartbeatFile(spec) => {
                 vec![(id, heartbeat_file::probe(spec, timeout).await)]
             }
+            CheckSpec::Epicor(_) => {
+                let ctx = crate::epicor::Context {
+                    http: &self.http,
+                    secrets,
+                    sessions: &self.memory.epicor,
+                };
+                vec![(id, crate::epicor::probe(ctx, check, timeout).await)]
+            }
             CheckSpec::Push(spec) => {
                 // Without its token in the keychain, no push can reach the check: say so,
                 // rather than wait for pushes that cannot come.
@@ -246,6 +256,7 @@ pub fn host_key(check: &Check) -> String {
         CheckSpec::Http(spec) => of_url(&spec.url),
         CheckSpec::Rabbitmq(spec) => of_url(&spec.url),
         CheckSpec::Prometheus(spec) => of_url(&spec.url),
+        CheckSpec::Epicor(spec) => of_url(&spec.url),
         // A file server is a host too: `\\server\share\…` counts against `server`, and so
         // do the other spellings Windows accepts for it (`//server/share/…`, and the
         // extended-length `\\?\UNC\server\share\…`).
