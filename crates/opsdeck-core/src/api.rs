@@ -11,12 +11,14 @@ use ts_rs::TS;
 mod alerts;
 mod cab;
 mod credentials;
+mod epicor;
 mod queues;
 mod tokens;
 
 pub use alerts::{ChannelView, Timeline};
 pub use cab::{AuditCsv, AuditPage, CabDownload};
 pub use credentials::{CredentialState, CredentialView, Credentials};
+pub use epicor::EpicorPage;
 pub use queues::{FigureHistory, FigureWindow, QueueList, QueueRow, SPARK_POINTS};
 pub use tokens::CreatedToken;
 
@@ -204,6 +206,12 @@ pub enum Request {
     CabAuditVerify,
     /// The whole audit log as CSV.
     CabAuditCsv,
+    /// Every Epicor environment as its last check left it, and the comparison between them.
+    EpicorEnvironments,
+    /// Inspect one Epicor environment (or all of them) now; answers the page.
+    EpicorRefresh {
+        id: Option<String>,
+    },
 }
 
 impl Request {
@@ -227,7 +235,8 @@ impl Request {
             | Request::CabDownload { .. }
             | Request::CabAudit { .. }
             | Request::CabAuditVerify
-            | Request::CabAuditCsv => Role::Viewer,
+            | Request::CabAuditCsv
+            | Request::EpicorEnvironments => Role::Viewer,
             Request::CheckNow { .. }
             | Request::CheckAll
             | Request::TestCredential { .. }
@@ -237,7 +246,8 @@ impl Request {
             | Request::TestChannel { .. }
             | Request::CabUpload { .. }
             | Request::CabInstall { .. }
-            | Request::CabRequestReview { .. } => Role::Operator,
+            | Request::CabRequestReview { .. }
+            | Request::EpicorRefresh { .. } => Role::Operator,
             Request::CabApprove { .. } | Request::CabReject { .. } | Request::CabPromote { .. } => {
                 Role::Approver
             }
@@ -577,6 +587,10 @@ impl Api {
             Request::Channels => json(self.channels()),
             Request::TestChannel { id } => json(self.test_channel(caller, &id).await?),
             Request::CabBoard => json(self.releases(caller).await?.board().await?),
+            Request::EpicorEnvironments => json(self.epicor_page(caller).await?),
+            Request::EpicorRefresh { id } => {
+                json(self.epicor_refresh(caller, id.as_deref()).await?)
+            }
             Request::CabDetail { name } => json(self.releases(caller).await?.detail(&name).await?),
             Request::CabUpload {
                 file_name,

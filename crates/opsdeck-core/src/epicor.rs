@@ -162,7 +162,7 @@ pub async fn inspect(
         }
     };
     let (rest_facts, sql_facts) =
-        tokio::join!(rest::inspect(ctx, check.id(), spec, deadline), sql_part);
+        tokio::join!(rest::inspect(ctx, check.id(), spec, timeout), sql_part);
     rest_facts.apply(&mut info);
     match sql_facts {
         None => info.report("sql", PartState::Skipped, None),
@@ -248,7 +248,7 @@ pub fn assess(info: &mut EnvironmentInfo, spec: &EpicorSpec, today: time::Date) 
             "tls_insecure: certificate verification is turned off for this environment".into(),
         );
     }
-    problems.sort_by(|a, b| b.0.cmp(&a.0));
+    problems.sort_by_key(|p| std::cmp::Reverse(p.0));
     if let Some((s, _)) = problems.first() {
         worst = *s;
     }
@@ -323,7 +323,7 @@ pub async fn inspect_all(ctx: Context<'_>, checks: &[&Check]) -> Vec<Environment
             // The inspection keeps to its deadline itself; this only catches one that forgets.
             match tokio::time::timeout(
                 timeout + Duration::from_millis(500),
-                inspect(ctx, check, spec, timeout),
+                Box::pin(inspect(ctx, check, spec, timeout)),
             )
             .await
             {

@@ -40,6 +40,7 @@ fn export_all(dir: &Path) {
     api::AuditPage::export_all_to(dir).expect("export");
     api::AuditCsv::export_all_to(dir).expect("export");
     api::CabDownload::export_all_to(dir).expect("export");
+    api::EpicorPage::export_all_to(dir).expect("export");
 }
 
 fn files(dir: &Path) -> Vec<(String, String)> {

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod cab;
+mod epicor;
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::SocketAddr;
@@ -83,6 +84,11 @@ pub enum Command {
     Cab {
         #[command(subcommand)]
         action: cab::CabAction,
+    },
+    /// The Epicor environments: version, health, companies, installed solutions, SQL Server.
+    Epicor {
+        #[command(subcommand)]
+        action: epicor::EpicorAction,
     },
 }
 
@@ -198,6 +204,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Token { action } => token_command(&cli, action).await,
         Command::Alerts(args) => alerts::run(&cli, args).await,
         Command::Cab { action } => cab::run(&cli, action).await,
+        Command::Epicor { action } => epicor::run(&cli, action).await,
     }
 }
 

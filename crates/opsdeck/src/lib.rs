@@ -5,6 +5,7 @@ pub mod cli;
 pub mod demo;
 pub mod fake_bitbucket;
 pub mod fake_broker;
+pub mod fake_epicor;
 pub mod fakes;
 pub mod logging;
 pub mod metrics;

@@ -118,6 +118,9 @@ pub fn router(
         .route("/cab/{name}/approve", post(cab_approve))
         .route("/cab/{name}/reject", post(cab_reject))
         .route("/cab/{name}/promote", post(cab_promote))
+        .route("/epicor", get(epicor_environments))
+        .route("/epicor/refresh", post(epicor_refresh_all))
+        .route("/epicor/{id}/refresh", post(epicor_refresh))
         .route("/overview", get(overview))
         .route("/checks/{id}", get(check_detail))
         .route("/checks/{id}/history", get(history))
@@ -548,6 +551,28 @@ async fn stats(State(state): State<AppState>, Extension(caller): Extension<Calle
 
 /// The largest request body: a CAB of the largest size accepted, in base64, with room to spare.
 const UPLOAD_LIMIT: usize = opsdeck_core::cab::MAX_CAB / 3 * 4 + 1024 * 1024;
+
+async fn epicor_environments(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::EpicorEnvironments).await
+}
+
+async fn epicor_refresh_all(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResponse {
+    call(&state, &caller, Request::EpicorRefresh { id: None }).await
+}
+
+async fn epicor_refresh(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResponse {
+    call(&state, &caller, Request::EpicorRefresh { id: Some(id) }).await
+}
 
 async fn cab_board(
     State(state): State<AppState>,

@@ -126,14 +126,17 @@ struct Api<'a> {
     host: String,
     bearer: Mutex<Option<SecretString>>,
     deadline: tokio::time::Instant,
+    /// The whole inspection's timeout, for messages.
+    timeout: Duration,
 }
 
 pub(super) async fn inspect(
     ctx: Context<'_>,
     id: &str,
     spec: &EpicorSpec,
-    deadline: tokio::time::Instant,
+    timeout: Duration,
 ) -> RestFacts {
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut facts = RestFacts::default();
     let root = spec.url.trim_end_matches('/');
     let base = match spec.api {
@@ -154,6 +157,7 @@ pub(super) async fn inspect(
         host,
         bearer: Mutex::new(None),
         deadline,
+        timeout,
     };
     let started = Instant::now();
     // Sign in (for a token) and ask the framework patch level: every Epicor 10 and Kinetic
@@ -348,15 +352,25 @@ impl Api<'_> {
         let left = self
             .deadline
             .saturating_duration_since(tokio::time::Instant::now());
+        let timed_out = || {
+            CallError::Failed(format!(
+                "no answer from {} within the {} timeout",
+                self.host,
+                humantime::format_duration(self.timeout)
+            ))
+        };
         if left.is_zero() {
-            return Err(CallError::Failed(format!(
-                "no time left to ask {} within the timeout",
-                self.host
-            )));
+            return Err(timed_out());
         }
         http::send(self.ctx.http, self.ctx.secrets, spec, left, extras)
             .await
-            .map_err(|f| CallError::Failed(f.message))
+            .map_err(|f| {
+                if f.kind == "timeout" {
+                    timed_out()
+                } else {
+                    CallError::Failed(f.message)
+                }
+            })
     }
 
     /// One call to `{base}/{service}/{tail}`, signed in, with Epicor's errors explained.

@@ -364,7 +364,7 @@ pub async fn inspect(
         async move {
             tokio::time::timeout_at(deadline, session(&settings, password, &server))
                 .await
-                .unwrap_or_else(|_| Err(SqlError::Timeout { server }))
+                .unwrap_or(Err(SqlError::Timeout { server }))
         }
     });
     match task.await {
@@ -605,6 +605,12 @@ fn login_error(
                 server: server.into(),
                 message,
             },
+        },
+        E::Protocol(m) => SqlError::Protocol {
+            server: server.into(),
+            message: format!(
+                "what answers there does not speak SQL Server's protocol (TDS: {m}); check `host` and `port`"
+            ),
         },
         E::Routing { host, port } => SqlError::Protocol {
             server: server.into(),

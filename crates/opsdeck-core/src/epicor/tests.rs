@@ -167,10 +167,9 @@ fn old_backups_degrade_then_take_the_environment_down() {
     );
 
     if let Some(sql) = &mut info.sql {
-        sql.database
-            .last_full_backup
-            .as_mut()
-            .map(|b| b.age_minutes = 60 * 60);
+        if let Some(b) = sql.database.last_full_backup.as_mut() {
+            b.age_minutes = 60 * 60;
+        }
     }
     assess(&mut info, &spec, date!(2026 - 12 - 05));
     assert_eq!(info.status, Status::Down);

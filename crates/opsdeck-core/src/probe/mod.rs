@@ -158,7 +158,12 @@ impl Runner {
                     secrets,
                     sessions: &self.memory.epicor,
                 };
-                vec![(id, crate::epicor::probe(ctx, check, timeout).await)]
+                // Boxed: an inspection (REST and SQL Server at once) is a large future, and
+                // would otherwise make every check's run as large.
+                vec![(
+                    id,
+                    Box::pin(crate::epicor::probe(ctx, check, timeout)).await,
+                )]
             }
             CheckSpec::Push(spec) => {
                 // Without its token in the keychain, no push can reach the check: say so,
@@ -208,7 +213,18 @@ impl Runner {
         if names.is_empty() {
             return ResolvedSecrets::default();
         }
-        let source = self.secrets.clone();
+        ResolvedSecrets::read(self.secrets.clone(), names).await
+    }
+}
+
+/// The credentials one run needs, read once before it starts.
+#[derive(Debug, Default)]
+pub struct ResolvedSecrets(HashMap<String, Result<secrecy::SecretString, SecretError>>);
+
+impl ResolvedSecrets {
+    /// Read `names` from `source` on a blocking thread: keychain backends block (D-Bus, Win32)
+    /// and must not stall the async workers.
+    pub async fn read(source: Arc<dyn SecretSource>, names: Vec<String>) -> ResolvedSecrets {
         tokio::task::spawn_blocking(move || {
             ResolvedSecrets(
                 names
@@ -224,10 +240,6 @@ impl Runner {
         .unwrap_or_default()
     }
 }
-
-/// The credentials one run needs, read once before it starts.
-#[derive(Debug, Default)]
-struct ResolvedSecrets(HashMap<String, Result<secrecy::SecretString, SecretError>>);
 
 impl SecretSource for ResolvedSecrets {
     fn get(&self, name: &str) -> Result<secrecy::SecretString, SecretError> {
