@@ -586,12 +586,12 @@ impl Api {
             Request::AddNote { id, text } => json(self.add_note(caller, &id, &text).await?),
             Request::Channels => json(self.channels()),
             Request::TestChannel { id } => json(self.test_channel(caller, &id).await?),
-            Request::CabBoard => json(self.releases(caller).await?.board().await?),
+            Request::CabBoard => json(self.cab_board(caller).await?),
             Request::EpicorEnvironments => json(self.epicor_page(caller).await?),
             Request::EpicorRefresh { id } => {
                 json(self.epicor_refresh(caller, id.as_deref()).await?)
             }
-            Request::CabDetail { name } => json(self.releases(caller).await?.detail(&name).await?),
+            Request::CabDetail { name } => json(self.cab_detail(caller, &name).await?),
             Request::CabUpload {
                 file_name,
                 content,

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod bitbucket;
 pub mod promote;
+pub mod reconcile;
 pub mod records;
 mod workflow;
 

@@ -11,6 +11,7 @@ use opsdeck_core::secret::ExplicitSecrets;
 
 use crate::fake_bitbucket::{self, FakeBitbucket, FakeUser};
 use crate::fake_broker::{FakeBroker, QueueBehaviour};
+use crate::fake_epicor::{self, FakeEpicor, FakeInstance};
 use crate::fakes::{Behaviour, FakeServer};
 
 /// The running fakes; dropping this stops them.
@@ -23,6 +24,7 @@ pub struct DemoEstate {
     _broker: FakeBroker,
     _heartbeats: Heartbeats,
     _bitbucket: FakeBitbucket,
+    _epicor: FakeEpicor,
 }
 
 /// Heartbeat files of the demo: one kept fresh, one left stale. Removed when dropped.
@@ -517,6 +519,10 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         fresh = toml_string(&heartbeats.dir.join("ap-automation.txt")),
         stale = toml_string(&heartbeats.dir.join("edi-import.done")),
     ));
+    let epicor_password = random_text();
+    let epicor_key = random_text();
+    let epicor = demo_epicor(&epicor_password, &epicor_key).await?;
+    toml.push_str(&demo_epicor_toml(&epicor));
     let config =
         Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut secrets = std::collections::HashMap::new();
@@ -525,6 +531,14 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         "demo-bitbucket".to_string(),
         secrecy::SecretString::from(cab_token),
     );
+    secrets.insert(
+        "demo-epicor".to_string(),
+        secrecy::SecretString::from(epicor_password),
+    );
+    secrets.insert(
+        "demo-epicor-key".to_string(),
+        secrecy::SecretString::from(epicor_key),
+    );
     Ok(DemoEstate {
         config,
         secrets: ExplicitSecrets(secrets),
@@ -532,7 +546,116 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         _broker: broker,
         _heartbeats: heartbeats,
         _bitbucket: bitbucket,
+        _epicor: epicor,
     })
+}
+
+fn random_text() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
+}
+
+/// Epicor Live, Test and Dev on Kinetic, and a customer's older Epicor 10.2 on REST v1: Test
+/// runs a newer patch and holds solutions Live does not have yet; Dev's report server is down.
+async fn demo_epicor(password: &str, key: &str) -> std::io::Result<FakeEpicor> {
+    let kinetic = |instance: &str| FakeInstance::kinetic(instance, "svc-opsdeck", password, key);
+    let sol = fake_epicor::solution;
+    let mut live = kinetic("KineticLive");
+    live.companies = vec![
+        ("GHA".into(), "GHA Ltd".into()),
+        ("GHAIE".into(), "GHA Ireland".into()),
+    ];
+    live.solutions = vec![
+        sol(
+            "GHA",
+            "GHA_Invoicing",
+            "GHA Invoicing.cab",
+            1,
+            "dana",
+            "2026-11-28T18:30:00",
+        ),
+        sol(
+            "GHA",
+            "GHA_Orders",
+            "GHA Orders.cab",
+            1,
+            "dana",
+            "2026-10-02T18:30:00",
+        ),
+    ];
+    let mut test = kinetic("KineticTest");
+    test.companies = live.companies.clone();
+    test.app_patch = "11.2.400.14".into();
+    test.solutions = vec![
+        sol(
+            "GHA",
+            "GHA_Invoicing",
+            "GHA Invoicing.cab",
+            1,
+            "ben",
+            "2026-11-20T10:00:00",
+        ),
+        sol(
+            "GHA",
+            "GHA_Orders",
+            "GHA Orders.cab",
+            2,
+            "ben",
+            "2026-12-01T10:00:00",
+        ),
+        sol(
+            "GHA",
+            "GHA_FieldService",
+            "GHA Field Service.cab",
+            3,
+            "ben",
+            "2026-12-03T15:00:00",
+        ),
+    ];
+    let mut dev = kinetic("KineticDev");
+    dev.companies = vec![("GHA".into(), "GHA Ltd".into())];
+    dev.app_patch = "11.2.400.14".into();
+    dev.report_server_alive = false;
+    dev.solutions = test.solutions.clone();
+    let mut customer = FakeInstance::epicor_10_1("E10Cust98411", "svc-opsdeck", password);
+    customer.version = "10.2.500".into();
+    customer.app_patch = "10.2.500.31".into();
+    customer.framework_patch = "3.2.500.31".into();
+    customer.companies = vec![("98411".into(), "Customer 98411".into())];
+    FakeEpicor::start(
+        vec![live, test, dev, customer],
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+    )
+    .await
+}
+
+fn demo_epicor_toml(fake: &FakeEpicor) -> String {
+    let mut toml =
+        String::from("\n[[environment]]\nid = \"cust-98411\"\nname = \"Customer 98411\"\n");
+    for (id, name, env, instance) in [
+        ("erp-live", "Epicor Live", "live", "KineticLive"),
+        ("erp-test", "Epicor Test", "test", "KineticTest"),
+        ("erp-dev", "Epicor Dev", "dev", "KineticDev"),
+    ] {
+        toml.push_str(&format!(
+            "\n[[epicor]]\nid = \"{id}\"\nname = \"{name}\"\nenvironment = \"{env}\"\nurl = \"{url}\"\n\
+             api = \"v2\"\ncompany = \"GHA\"\nauth = \"token\"\nusername = \"svc-opsdeck\"\n\
+             password = {{ secret = \"demo-epicor\" }}\napi_key = {{ secret = \"demo-epicor-key\" }}\n\
+             interval = \"1m\"\ntimeout = \"5s\"\ntags = [\"epicor\"]\n",
+            url = fake.url(instance),
+        ));
+    }
+    toml.push_str(&format!(
+        "\n[[epicor]]\nid = \"erp-98411\"\nname = \"Customer 98411 (Epicor 10.2)\"\nenvironment = \"cust-98411\"\n\
+         url = \"{url}\"\napi = \"v1\"\nusername = \"svc-opsdeck\"\npassword = {{ secret = \"demo-epicor\" }}\n\
+         interval = \"1m\"\ntimeout = \"5s\"\ntags = [\"epicor\"]\n",
+        url = fake.url("E10Cust98411"),
+    ));
+    toml
 }
 
 /// A path as a quoted TOML string.

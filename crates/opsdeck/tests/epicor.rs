@@ -638,3 +638,64 @@ async fn the_cli_and_the_http_api() {
         let _ = run(&["secret", "delete", name], None);
     }
 }
+
+/// The CAB matrix beside what Epicor lists, on the built-in demo (a fake Bitbucket with CABs
+/// at every stage, and the fake Epicor): installs recorded in Bitbucket that an environment
+/// does not list, and solutions an environment has without a record, are flagged.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cab_matrix_is_reconciled_with_what_epicor_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::demo(dir.path());
+    let c = client(&server.base);
+    // Inspect every Epicor environment now, rather than wait for the first sweep.
+    let r = c
+        .post(format!("{}/api/epicor/refresh", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let board = get_json(&server.base, "/api/cab").await;
+    let card = |name: &str| {
+        board["cabs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {board}"))
+    };
+    let sighting = |card: &serde_json::Value, epicor: &str| {
+        card["epicor"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["epicor"] == epicor)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {epicor} in {card}"))
+    };
+    // Field Service: recorded in Dev and Test, and both list it; Live neither.
+    let fs = card("GHA Field Service.cab");
+    for env in ["erp-dev", "erp-test", "erp-live"] {
+        assert!(sighting(&fs, env)["difference"].is_null(), "{env}: {fs}");
+    }
+    assert_eq!(sighting(&fs, "erp-test")["solution"]["build_iteration"], 3);
+    // Orders: recorded only in Test, but Live has an old build installed without a record.
+    let orders = card("GHA Orders.cab");
+    let live = sighting(&orders, "erp-live");
+    let text = live["difference"].as_str().unwrap();
+    assert!(
+        text.contains("Epicor Live has GHA_Orders installed (build 1")
+            && text.contains("no install in Live is recorded"),
+        "{text}"
+    );
+    // The customer's Epicor 10.2 cannot list its solutions: nothing is claimed either way.
+    let old = sighting(&orders, "erp-98411");
+    assert_eq!(old["known"], false);
+    assert!(old["difference"].is_null());
+    // The CAB's own page says the same.
+    let detail = get_json(&server.base, "/api/cab/GHA%20Orders.cab").await;
+    assert_eq!(
+        sighting(&detail["card"], "erp-live")["difference"],
+        live["difference"]
+    );
+}

@@ -12,7 +12,7 @@ use ts_rs::TS;
 use super::{Api, ApiError};
 use crate::access::Caller;
 use crate::cab::bitbucket::BitbucketError;
-use crate::cab::{audit, CabError, Releases};
+use crate::cab::{audit, reconcile, CabError, Releases};
 
 impl From<CabError> for ApiError {
     fn from(e: CabError) -> Self {
@@ -77,6 +77,33 @@ impl Api {
                 .await
                 .map_err(|e| ApiError::new("internal", format!("a keychain task failed: {e}")))??;
         Ok(releases)
+    }
+
+    /// The board, with what the Epicor environments list beside the recorded installs.
+    pub(super) async fn cab_board(&self, caller: &Caller) -> Result<crate::cab::Board, ApiError> {
+        let mut board = self.releases(caller).await?.board().await?;
+        let infos = self.epicor_known();
+        if !infos.is_empty() {
+            for card in &mut board.cabs {
+                card.epicor = reconcile::sightings(card, &board.environments, &infos);
+            }
+        }
+        Ok(board)
+    }
+
+    pub(super) async fn cab_detail(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<crate::cab::CabDetail, ApiError> {
+        let releases = self.releases(caller).await?;
+        let mut detail = releases.detail(name).await?;
+        let infos = self.epicor_known();
+        if !infos.is_empty() {
+            detail.card.epicor =
+                reconcile::sightings(&detail.card, releases.environments(), &infos);
+        }
+        Ok(detail)
     }
 
     pub(super) async fn cab_upload(

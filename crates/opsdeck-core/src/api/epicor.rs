@@ -90,6 +90,17 @@ impl Api {
         })
     }
 
+    /// The Epicor environments whose last check could be read, for the CAB matrix.
+    pub(super) fn epicor_known(&self) -> Vec<EnvironmentInfo> {
+        self.engine
+            .config()
+            .epicor
+            .iter()
+            .filter_map(|env| self.engine.view(&env.common.id))
+            .filter_map(|v| epicor::from_details(&v.details))
+            .collect()
+    }
+
     async fn cab_names(&self, caller: &Caller) -> Result<Vec<String>, ApiError> {
         let board = self.releases(caller).await?.board().await?;
         Ok(board.cabs.into_iter().map(|c| c.name).collect())

@@ -113,6 +113,10 @@ pub struct CabCard {
     /// Per configured environment (in config order): the newest install recorded, if any.
     pub installed: Vec<Option<Placement>>,
     pub promoted: Option<Placement>,
+    /// What the Epicor environments themselves list for this CAB, beside the recorded
+    /// installs (filled in where `[[epicor]]` environments are configured).
+    #[serde(default)]
+    pub epicor: Vec<super::reconcile::Sighting>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -234,6 +238,11 @@ pub fn tag_name(name: &str, version: u32) -> String {
 }
 
 impl Releases {
+    /// The environments installs are recorded in (the matrix's columns).
+    pub fn environments(&self) -> &[EnvironmentRef] {
+        &self.environments
+    }
+
     pub fn new(
         config: &Config,
         secrets: &Arc<dyn SecretSource>,
@@ -772,6 +781,7 @@ impl Releases {
             newest,
             installed,
             promoted,
+            epicor: Vec::new(),
         })
     }
 

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Subcommand;
-use opsdeck_core::cab::{self, audit, bitbucket::BitbucketError, CabError, Releases, VersionState};
+use opsdeck_core::cab::{
+    self, audit, bitbucket::BitbucketError, reconcile, CabError, Releases, VersionState,
+};
+use opsdeck_core::config::{Check, CheckSpec, Config};
+use opsdeck_core::epicor::{self, EnvironmentInfo};
+use opsdeck_core::probe::{http::HttpClients, ResolvedSecrets};
 use opsdeck_core::secret::{Keychain, SecretSource};
 use opsdeck_core::store::Store;
 
@@ -224,6 +229,32 @@ fn version_text(v: &VersionState) -> String {
     text
 }
 
+/// Every Epicor environment, asked now (all at once).
+async fn epicor_now(config: &Config) -> Vec<EnvironmentInfo> {
+    let checks: Vec<&Check> = config
+        .check
+        .iter()
+        .filter(|c| matches!(c.spec, CheckSpec::Epicor(_)))
+        .collect();
+    if checks.is_empty() {
+        return Vec::new();
+    }
+    let names = checks
+        .iter()
+        .flat_map(|c| c.secret_refs())
+        .map(|r| r.secret.clone())
+        .collect();
+    let secrets = ResolvedSecrets::read(Arc::new(Keychain), names).await;
+    let http = HttpClients::default();
+    let sessions = epicor::Sessions::default();
+    let ctx = epicor::Context {
+        http: &http,
+        secrets: &secrets,
+        sessions: &sessions,
+    };
+    epicor::inspect_all(ctx, &checks).await
+}
+
 pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
     if let CabAction::Audit {
         action,
@@ -306,7 +337,13 @@ pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
                 })
             }
             CabAction::Show { name, format } => {
-                let d = releases.detail(name).await?;
+                let mut d = releases.detail(name).await?;
+                // Where Epicor environments are configured, ask them too, and set what they
+                // list beside the recorded installs.
+                let infos = epicor_now(&config).await;
+                if !infos.is_empty() {
+                    d.card.epicor = reconcile::sightings(&d.card, releases.environments(), &infos);
+                }
                 Ok(match format {
                     Format::Json => json(serde_json::to_value(&d).unwrap_or_default()),
                     Format::Table => {
@@ -322,6 +359,21 @@ pub async fn run(cli: &Cli, action: &CabAction) -> i32 {
                         }
                         if d.more {
                             text.push_str("(older versions not shown: `opsdeck cab history` lists them all)\n");
+                        }
+                        for s in &d.card.epicor {
+                            let seen = match (&s.solution, s.known) {
+                                (Some(x), _) => format!(
+                                    "{}{}",
+                                    x.solution_id,
+                                    x.build_iteration.map(|b| format!(" build {b}")).unwrap_or_default()
+                                ),
+                                (None, true) => "not installed".to_string(),
+                                (None, false) => "installed solutions unknown".to_string(),
+                            };
+                            text.push_str(&format!("{}: {seen}\n", s.epicor_name));
+                            if let Some(d) = &s.difference {
+                                text.push_str(&format!("  DIFFERENCE: {d}\n"));
+                            }
                         }
                         text
                     }

@@ -291,15 +291,31 @@ impl Server {
     /// `opsdeck serve --config … --data-dir … ARGS` with `env`, once it says where it serves.
     /// An admin token is created first and registered for [`client`].
     pub fn start_with(config: &Path, data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let token = create_token(data, "admin");
-        let mut child = opsdeck()
+        let mut command = opsdeck();
+        command
             .arg("serve")
             .args(args)
             .arg("--config")
             .arg(config)
+            .envs(env.iter().copied());
+        Server::launch(command, data)
+    }
+
+    /// `opsdeck demo` on a free port: the built-in demo estate.
+    #[allow(dead_code)]
+    pub fn demo(data: &Path) -> Server {
+        let mut command = opsdeck();
+        command
+            .args(["demo", "--listen", "127.0.0.1:0"])
+            .env("OPSDECK_LOG", "warn");
+        Server::launch(command, data)
+    }
+
+    fn launch(mut command: Command, data: &Path) -> Server {
+        let token = create_token(data, "admin");
+        let mut child = command
             .arg("--data-dir")
             .arg(data)
-            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
