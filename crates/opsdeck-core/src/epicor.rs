@@ -243,6 +243,16 @@ pub fn assess(info: &mut EnvironmentInfo, spec: &EpicorSpec, today: time::Date) 
             }
         }
     }
+    if spec
+        .sql
+        .as_ref()
+        .is_some_and(|s| s.encrypt == crate::config::SqlEncrypt::Off)
+    {
+        warnings.push(
+            "encrypt = \"off\": the SQL login and every answer cross the network unencrypted"
+                .into(),
+        );
+    }
     if spec.tls_insecure && info.url.starts_with("https") {
         warnings.push(
             "tls_insecure: certificate verification is turned off for this environment".into(),

@@ -12,6 +12,7 @@ use opsdeck_core::secret::ExplicitSecrets;
 use crate::fake_bitbucket::{self, FakeBitbucket, FakeUser};
 use crate::fake_broker::{FakeBroker, QueueBehaviour};
 use crate::fake_epicor::{self, FakeEpicor, FakeInstance};
+use crate::fake_sqlserver::{FakeSqlServer, RunningSqlServer};
 use crate::fakes::{Behaviour, FakeServer};
 
 /// The running fakes; dropping this stops them.
@@ -25,6 +26,7 @@ pub struct DemoEstate {
     _heartbeats: Heartbeats,
     _bitbucket: FakeBitbucket,
     _epicor: FakeEpicor,
+    _sql: Vec<RunningSqlServer>,
 }
 
 /// Heartbeat files of the demo: one kept fresh, one left stale. Removed when dropped.
@@ -522,7 +524,9 @@ pub async fn start() -> std::io::Result<DemoEstate> {
     let epicor_password = random_text();
     let epicor_key = random_text();
     let epicor = demo_epicor(&epicor_password, &epicor_key).await?;
-    toml.push_str(&demo_epicor_toml(&epicor));
+    let sql_password = random_text();
+    let sql = demo_sql(&sql_password).await?;
+    toml.push_str(&demo_epicor_toml(&epicor, &sql));
     let config =
         Config::parse(&toml, "demo estate").map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut secrets = std::collections::HashMap::new();
@@ -539,6 +543,10 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         "demo-epicor-key".to_string(),
         secrecy::SecretString::from(epicor_key),
     );
+    secrets.insert(
+        "demo-sql".to_string(),
+        secrecy::SecretString::from(sql_password),
+    );
     Ok(DemoEstate {
         config,
         secrets: ExplicitSecrets(secrets),
@@ -547,6 +555,7 @@ pub async fn start() -> std::io::Result<DemoEstate> {
         _heartbeats: heartbeats,
         _bitbucket: bitbucket,
         _epicor: epicor,
+        _sql: sql,
     })
 }
 
@@ -633,14 +642,56 @@ async fn demo_epicor(password: &str, key: &str) -> std::io::Result<FakeEpicor> {
     .await
 }
 
-fn demo_epicor_toml(fake: &FakeEpicor) -> String {
+/// The SQL Servers under Epicor Live (2017, the database left at the 2016 compatibility level)
+/// and Test (2019), as TDS fakes.
+async fn demo_sql(password: &str) -> std::io::Result<Vec<RunningSqlServer>> {
+    // Backup times as the server would print them, consistent with their ages.
+    let finished = |minutes: i64| {
+        let at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes);
+        at.strftime("%Y-%m-%dT%H:%M:%S.000").to_string()
+    };
+    let mut live = FakeSqlServer::sql2017("opsdeck_ro", password, "KineticLive");
+    live.compatibility_level = 130;
+    live.last_full = Some((finished(9 * 60), 9 * 60));
+    live.last_log = Some((finished(12), 12));
+    let mut test = FakeSqlServer::sql2017("opsdeck_ro", password, "KineticTest");
+    test.product_version = "15.0.4355.3".into();
+    test.update_level = Some("CU18".into());
+    test.update_reference = Some("KB5017593".into());
+    test.compatibility_level = 150;
+    test.recovery_model = "SIMPLE".into();
+    test.data_kb = 20_971_520;
+    test.log_kb = 1_048_576;
+    test.last_full = Some((finished(20 * 60), 20 * 60));
+    test.last_log = None;
+    let mut out = Vec::new();
+    for server in [live, test] {
+        out.push(RunningSqlServer::start(server, IpAddr::V4(Ipv4Addr::LOCALHOST)).await?);
+    }
+    Ok(out)
+}
+
+fn demo_epicor_toml(fake: &FakeEpicor, sql: &[RunningSqlServer]) -> String {
     let mut toml =
         String::from("\n[[environment]]\nid = \"cust-98411\"\nname = \"Customer 98411\"\n");
-    for (id, name, env, instance) in [
+    let sql_of = |i: usize, database: &str| {
+        sql.get(i).map_or(String::new(), |s| {
+            // The TDS fake speaks no TLS; a real server keeps the default (required).
+            format!(
+                "\n[epicor.sql]\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"{database}\"\n\
+                 username = \"opsdeck_ro\"\npassword = {{ secret = \"demo-sql\" }}\nencrypt = \"off\"\n",
+                s.addr.port()
+            )
+        })
+    };
+    for (n, (id, name, env, instance)) in [
         ("erp-live", "Epicor Live", "live", "KineticLive"),
         ("erp-test", "Epicor Test", "test", "KineticTest"),
         ("erp-dev", "Epicor Dev", "dev", "KineticDev"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         toml.push_str(&format!(
             "\n[[epicor]]\nid = \"{id}\"\nname = \"{name}\"\nenvironment = \"{env}\"\nurl = \"{url}\"\n\
              api = \"v2\"\ncompany = \"GHA\"\nauth = \"token\"\nusername = \"svc-opsdeck\"\n\
@@ -648,6 +699,7 @@ fn demo_epicor_toml(fake: &FakeEpicor) -> String {
              interval = \"1m\"\ntimeout = \"5s\"\ntags = [\"epicor\"]\n",
             url = fake.url(instance),
         ));
+        toml.push_str(&sql_of(n, instance));
     }
     toml.push_str(&format!(
         "\n[[epicor]]\nid = \"erp-98411\"\nname = \"Customer 98411 (Epicor 10.2)\"\nenvironment = \"cust-98411\"\n\

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod fake_bitbucket;
 pub mod fake_broker;
 pub mod fake_epicor;
+pub mod fake_sqlserver;
 pub mod fakes;
 pub mod logging;
 pub mod metrics;

@@ -20,8 +20,22 @@ pub fn log_dir(data_dir: &Path) -> std::path::PathBuf {
 
 /// `OPSDECK_LOG` (e.g. `debug`, `opsdeck_core=trace`) overrides `default_level`.
 pub fn init(default_level: &str, data_dir: Option<&Path>) -> LogGuard {
-    let filter =
-        || EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter = || {
+        let f = EnvFilter::try_from_env("OPSDECK_LOG")
+            .unwrap_or_else(|_| EnvFilter::new(default_level));
+        // The SQL Server driver warns on every connection made with `encrypt = "off"`; the
+        // environment's result carries that warning instead, once. Asked for by name, it logs.
+        let named = std::env::var("OPSDECK_LOG").is_ok_and(|v| v.contains("tiberius"));
+        if named {
+            f
+        } else {
+            f.add_directive(
+                "tiberius=error"
+                    .parse()
+                    .unwrap_or_else(|_| tracing_subscriber::filter::LevelFilter::ERROR.into()),
+            )
+        }
+    };
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())

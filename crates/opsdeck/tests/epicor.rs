@@ -699,3 +699,94 @@ async fn the_cab_matrix_is_reconciled_with_what_epicor_lists() {
         live["difference"]
     );
 }
+
+/// SQL Server through a small TDS fake (`opsdeck::fake_sqlserver`, built from the [MS-TDS]
+/// token layouts; it answers opsdeck's three queries and runs no SQL): the facts end to end,
+/// a refused login, encryption the two sides do not agree on, and a login that cannot read
+/// the backup history.
+#[tokio::test]
+async fn sql_server_facts_and_failures_through_tds() {
+    use opsdeck::fake_sqlserver::{FakeSqlServer, RunningSqlServer};
+    let sql = RunningSqlServer::start(
+        FakeSqlServer::sql2017("opsdeck_ro", "sqlpw", "ERP11Live"),
+        LOCAL,
+    )
+    .await
+    .unwrap();
+    let settings = |extra: &str| {
+        let text = format!(
+            "[[epicor]]\nid = \"erp\"\nurl = \"http://127.0.0.1:9/E\"\napi = \"v1\"\nusername = \"x\"\n\
+             password = {{ secret = \"x\" }}\n[epicor.sql]\nhost = \"127.0.0.1\"\nport = {}\n\
+             database = \"ERP11Live\"\nusername = \"opsdeck_ro\"\npassword = {{ secret = \"sql-pw\" }}\n{extra}\n",
+            sql.addr.port()
+        );
+        Config::parse(&text, "t.toml").unwrap().epicor[0]
+            .spec
+            .sql
+            .clone()
+            .unwrap()
+    };
+    let deadline = || tokio::time::Instant::now() + Duration::from_secs(5);
+    let right = secrets(&[("sql-pw", "sqlpw")]);
+
+    let facts = epicor::sql::inspect(&right, &settings("encrypt = \"off\""), deadline())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(facts.product_label(), "SQL Server 2017 CU31");
+    assert_eq!(facts.product_version, "14.0.3456.2");
+    assert_eq!(facts.edition, "Standard Edition (64-bit)");
+    assert_eq!(facts.database.name, "ERP11Live");
+    assert_eq!(facts.database.compatibility_level, Some(140));
+    assert_eq!(facts.database.recovery_model, "FULL");
+    assert_eq!(facts.database.data_mb, Some(51_200));
+    let full = facts.database.last_full_backup.clone().unwrap();
+    assert_eq!(
+        (full.finished.as_str(), full.age_minutes),
+        ("2026-12-04T22:00:13.000", 600)
+    );
+    assert!(facts.database.last_differential_backup.is_none());
+    assert_eq!(facts.lifecycle.as_ref().unwrap().extended_end, "2027-10-12");
+
+    // A wrong password: SQL Server's error 18456, with the login and the keychain entry named.
+    let wrong = secrets(&[("sql-pw", "nope")]);
+    let e = epicor::sql::inspect(&wrong, &settings("encrypt = \"off\""), deadline())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("refused the login `opsdeck_ro` with the password in keychain entry `sql-pw`")
+            && e.contains("error 18456")
+            && e.contains("Login failed for user 'opsdeck_ro'"),
+        "{e}"
+    );
+    assert!(!e.contains("nope"), "{e}");
+
+    // Encryption required here, but the server has no TLS.
+    let e = epicor::sql::inspect(&right, &settings(""), deadline())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("TLS with SQL Server at 127.0.0.1:"), "{e}");
+    assert!(e.contains("`encrypt = \"off\"`"), "{e}");
+
+    // The server requires encryption, and the settings turned it off.
+    sql.update(|s| s.require_encryption = true);
+    let e = epicor::sql::inspect(&right, &settings("encrypt = \"off\""), deadline())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("set `encrypt = \"required\"`"), "{e}");
+    sql.update(|s| s.require_encryption = false);
+
+    // No SELECT on msdb.dbo.backupset: everything else still shows, and the grant is named.
+    sql.update(|s| s.deny_backup_history = true);
+    let facts = epicor::sql::inspect(&right, &settings("encrypt = \"off\""), deadline())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(facts.database.compatibility_level, Some(140));
+    let why = facts.database.backup_history_error.clone().unwrap();
+    assert!(
+        why.contains("error 229") && why.contains("the login needs SELECT on it"),
+        "{why}"
+    );
+}

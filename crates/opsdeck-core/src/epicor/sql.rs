@@ -553,7 +553,7 @@ fn login_error(
     use tiberius::error::Error as E;
     let tls_advice = || {
         match settings.encrypt {
-        SqlEncrypt::Off => "The server requires encryption: set `encrypt = \"required\"`.".to_string(),
+        SqlEncrypt::Off => "The server requires encryption: set `encrypt = \"required\"` (with `trust_server_certificate = true` for its own self-signed certificate).".to_string(),
         _ if settings.trust_server_certificate => {
             "Check that the server offers TLS (or set `encrypt = \"off\"` for a test server on a trusted network).".to_string()
         }
@@ -587,10 +587,15 @@ fn login_error(
             advice: tls_advice(),
         },
         E::Io { kind, message } => match kind {
-            std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::UnexpectedEof
-            | std::io::ErrorKind::InvalidData
-                if settings.encrypt != SqlEncrypt::Off =>
+            // The connection breaking before the login is the two sides disagreeing on TLS
+            // (one of them speaks it, the other does not), or a certificate refused.
+            _ if matches!(
+                kind,
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::InvalidData
+            ) || message.to_ascii_lowercase().contains("tls")
+                || message.contains("handshake") =>
             {
                 SqlError::Tls {
                     server: server.into(),
