@@ -1,7 +1,9 @@
 //! Refreshing Epicor environments: ten environments, each on its own fake Epicor REST server
 //! (`opsdeck::fake_epicor`, served by this process on loopback) answering every request after
-//! its own delay, the slowest 220 ms. Each environment is asked what `opsdeck epicor info` asks
-//! (sign-in, patch levels, versions, health ×3, companies, installed solutions).
+//! its own delay, the slowest 220 ms, and a TDS fake of its SQL Server (`opsdeck::fake_sqlserver`)
+//! answering after a third of that. Each environment is asked what `opsdeck epicor info` asks
+//! (sign-in, patch levels, versions, health ×3, companies, installed solutions, and the SQL
+//! Server session: pre-login, login, three queries).
 //!
 //! Budget: refreshing all ten takes no longer than the slowest one alone plus 10%.
 //!
@@ -14,6 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use opsdeck::fake_epicor::{solution, FakeEpicor, FakeInstance};
+use opsdeck::fake_sqlserver::{FakeSqlServer, RunningSqlServer};
 use opsdeck_core::config::{Check, Config};
 use opsdeck_core::epicor;
 use opsdeck_core::probe::http::HttpClients;
@@ -76,10 +79,23 @@ fn main() {
                      api_key = {{ secret = \"key\" }}\ntimeout = \"10s\"\n",
                     fake.url("KineticLive")
                 ));
-                fakes.push(fake);
+                // The SQL Server under it, as far away: a session is five round trips (pre-login,
+                // login, three queries).
+                let mut db = FakeSqlServer::sql2017("opsdeck_ro", "sqlpw", "KineticLive");
+                db.delay = delay_of(n) / 3;
+                let db = RunningSqlServer::start(db, IpAddr::V4(Ipv4Addr::LOCALHOST))
+                    .await
+                    .unwrap();
+                text.push_str(&format!(
+                    "[epicor.sql]\nhost = \"127.0.0.1\"\nport = {}\ndatabase = \"KineticLive\"\n\
+                     username = \"opsdeck_ro\"\npassword = {{ secret = \"sqlpw\" }}\nencrypt = \"off\"\n",
+                    db.addr.port()
+                ));
+                fakes.push((fake, db));
             }
             secrets.insert("pw".to_string(), SecretString::from("pw".to_string()));
             secrets.insert("key".to_string(), SecretString::from("key".to_string()));
+            secrets.insert("sqlpw".to_string(), SecretString::from("sqlpw".to_string()));
             let secrets = ExplicitSecrets(secrets);
             let config = Config::parse(&text, "bench.toml").unwrap();
             let checks: Vec<&Check> = config.check.iter().collect();

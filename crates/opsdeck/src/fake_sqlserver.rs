@@ -38,6 +38,8 @@ pub struct FakeSqlServer {
     pub deny_backup_history: bool,
     /// Answer PRELOGIN with "encryption required" (and then speak no TLS).
     pub require_encryption: bool,
+    /// Added before every answer, as a server far away or busy.
+    pub delay: std::time::Duration,
 }
 
 impl FakeSqlServer {
@@ -62,6 +64,7 @@ impl FakeSqlServer {
             last_log: Some(("2026-12-05T07:45:00.000".into(), 15)),
             deny_backup_history: false,
             require_encryption: false,
+            delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -125,6 +128,17 @@ async fn read_message(stream: &mut TcpStream) -> std::io::Result<(u8, Vec<u8>)> 
     }
 }
 
+async fn answer_after(
+    stream: &mut TcpStream,
+    server: &FakeSqlServer,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    if !server.delay.is_zero() {
+        tokio::time::sleep(server.delay).await;
+    }
+    write_message(stream, payload).await
+}
+
 async fn write_message(stream: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
     // One packet per 4,000 bytes, as the default packet size allows.
     let chunks: Vec<&[u8]> = payload.chunks(4000).collect();
@@ -151,7 +165,12 @@ async fn session(mut stream: TcpStream, server: FakeSqlServer) -> std::io::Resul
     if kind != PRELOGIN {
         return Ok(());
     }
-    write_message(&mut stream, &prelogin_response(server.require_encryption)).await?;
+    answer_after(
+        &mut stream,
+        &server,
+        &prelogin_response(server.require_encryption),
+    )
+    .await?;
     let (kind, payload) = read_message(&mut stream).await?;
     if kind != LOGIN7 {
         // A TLS handshake inside PRELOGIN packets: this server speaks no TLS, and hangs up.
@@ -161,19 +180,19 @@ async fn session(mut stream: TcpStream, server: FakeSqlServer) -> std::io::Resul
     if user != server.username || password != server.password {
         let mut out = error_token(18456, 14, &format!("Login failed for user '{user}'."));
         out.extend(done(0x0002, 0));
-        write_message(&mut stream, &out).await?;
+        answer_after(&mut stream, &server, &out).await?;
         return Ok(());
     }
     let mut out = login_ack();
     out.extend(done(0, 0));
-    write_message(&mut stream, &out).await?;
+    answer_after(&mut stream, &server, &out).await?;
     loop {
         let (kind, payload) = read_message(&mut stream).await?;
         if kind != SQL_BATCH {
             continue;
         }
         let text = batch_text(&payload);
-        write_message(&mut stream, &answer(&server, &text)).await?;
+        answer_after(&mut stream, &server, &answer(&server, &text)).await?;
     }
 }
 
