@@ -325,6 +325,28 @@ pub fn from_details(details: &serde_json::Value) -> Option<EnvironmentInfo> {
     serde_json::from_value(details.clone()).ok()
 }
 
+/// Inspect `checks` once, now, with credentials from `source` (read once, off the async
+/// workers), as a one-shot command does.
+pub async fn inspect_once(
+    checks: &[&Check],
+    source: std::sync::Arc<dyn SecretSource>,
+) -> Vec<EnvironmentInfo> {
+    let names = checks
+        .iter()
+        .flat_map(|c| c.secret_refs())
+        .map(|r| r.secret.clone())
+        .collect();
+    let secrets = crate::probe::ResolvedSecrets::read(source, names).await;
+    let http = HttpClients::default();
+    let sessions = Sessions::default();
+    let ctx = Context {
+        http: &http,
+        secrets: &secrets,
+        sessions: &sessions,
+    };
+    inspect_all(ctx, checks).await
+}
+
 /// Inspect many environments at once: the slowest one sets the pace, not their sum.
 pub async fn inspect_all(ctx: Context<'_>, checks: &[&Check]) -> Vec<EnvironmentInfo> {
     let runs = checks.iter().filter_map(|check| match &check.spec {

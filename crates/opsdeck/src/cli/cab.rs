@@ -13,7 +13,6 @@ use opsdeck_core::cab::{
 };
 use opsdeck_core::config::{Check, CheckSpec, Config};
 use opsdeck_core::epicor::{self, EnvironmentInfo};
-use opsdeck_core::probe::{http::HttpClients, ResolvedSecrets};
 use opsdeck_core::secret::{Keychain, SecretSource};
 use opsdeck_core::store::Store;
 
@@ -239,20 +238,7 @@ async fn epicor_now(config: &Config) -> Vec<EnvironmentInfo> {
     if checks.is_empty() {
         return Vec::new();
     }
-    let names = checks
-        .iter()
-        .flat_map(|c| c.secret_refs())
-        .map(|r| r.secret.clone())
-        .collect();
-    let secrets = ResolvedSecrets::read(Arc::new(Keychain), names).await;
-    let http = HttpClients::default();
-    let sessions = epicor::Sessions::default();
-    let ctx = epicor::Context {
-        http: &http,
-        secrets: &secrets,
-        sessions: &sessions,
-    };
-    epicor::inspect_all(ctx, &checks).await
+    epicor::inspect_once(&checks, Arc::new(Keychain)).await
 }
 
 pub async fn run(cli: &Cli, action: &CabAction) -> i32 {

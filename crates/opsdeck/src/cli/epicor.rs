@@ -6,8 +6,6 @@ use std::sync::Arc;
 use clap::Subcommand;
 use opsdeck_core::config::{Check, CheckSpec};
 use opsdeck_core::epicor::{self, drift, EnvironmentInfo, PartState};
-use opsdeck_core::probe::http::HttpClients;
-use opsdeck_core::probe::ResolvedSecrets;
 use opsdeck_core::secret::Keychain;
 use opsdeck_core::status::Status;
 use serde::Serialize;
@@ -75,20 +73,7 @@ pub async fn run(cli: &Cli, action: &EpicorAction) -> i32 {
             }
         }
     }
-    let names: Vec<String> = checks
-        .iter()
-        .flat_map(|c| c.secret_refs())
-        .map(|r| r.secret.clone())
-        .collect();
-    let secrets = ResolvedSecrets::read(Arc::new(Keychain), names).await;
-    let http = HttpClients::default();
-    let sessions = epicor::Sessions::default();
-    let ctx = epicor::Context {
-        http: &http,
-        secrets: &secrets,
-        sessions: &sessions,
-    };
-    let infos = epicor::inspect_all(ctx, &checks).await;
+    let infos = epicor::inspect_once(&checks, Arc::new(Keychain)).await;
     let worst = infos.iter().map(|i| i.status).max().unwrap_or(Status::Up);
     match format {
         Format::Json => {
