@@ -3,7 +3,8 @@
 // detail page and "Check now", the Queues page and a queue's charts, the Alerts page (acknowledging,
 // snoozing, a check's timeline and notes), the CAB page (the pipeline and environment matrix, an install,
 // an approval and a promotion, an upload refused after a concurrent commit, the audit log and its
-// chain), a status change reaching an open page live, the phone layout,
+// chain), the Environments page (the demo's Epicor environments as cards and side by side, a
+// refresh, the phone layout), a status change reaching an open page live, the phone layout,
 // the dark theme, Settings (read-only on the demo; a real edit against `opsdeck serve` on a
 // temporary file), signing in, tokens and phone pairing, the Credentials page with the real
 // keychain, the PWA manifest and service worker, and the page riding out a server restart. Screenshots of the real UI go to docs/screenshots/.
@@ -22,6 +23,7 @@ import { accessTests } from "./suite/access.mjs";
 import { alertTests } from "./suite/alerts.mjs";
 import { cabTests } from "./suite/cab.mjs";
 import { detailTests, paletteTests } from "./suite/detail.mjs";
+import { epicorTests } from "./suite/epicor.mjs";
 import { darkTests, liveTests, phoneTests } from "./suite/live.mjs";
 import { overviewTests } from "./suite/overview.mjs";
 import { pwaTests } from "./suite/pwa.mjs";
@@ -65,6 +67,7 @@ try {
   await queueTests(ctx);
   await alertTests(ctx);
   await cabTests(ctx);
+  await epicorTests(ctx);
   await liveTests(ctx);
   await phoneTests(ctx);
   await darkTests(ctx);

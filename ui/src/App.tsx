@@ -14,6 +14,7 @@ import {
   ALERTS_HREF,
   CABS_HREF,
   CREDENTIALS_HREF,
+  ENVIRONMENTS_HREF,
   OVERVIEW_HREF,
   QUEUES_HREF,
   SETTINGS_HREF,
@@ -30,6 +31,7 @@ import { AlertsPage } from "./views/AlertsPage";
 import { CabPage } from "./views/CabPage";
 import { CheckPage, type BackTarget } from "./views/CheckPage";
 import { CredentialsPage } from "./views/CredentialsPage";
+import { EnvironmentsPage } from "./views/EnvironmentsPage";
 import { OverviewPage } from "./views/OverviewPage";
 import { QueuesPage } from "./views/QueuesPage";
 import { SettingsPage } from "./views/SettingsPage";
@@ -39,13 +41,17 @@ import { SettingsPage } from "./views/SettingsPage";
 const QUERY_KEY = "opsdeck:overview-query";
 const ONLY_PROBLEMS_KEY = "opsdeck:overview-only-problems";
 
-const ALL_QUEUES: BackTarget = { href: QUEUES_HREF, label: "All queues" };
-const ALL_ALERTS: BackTarget = { href: ALERTS_HREF, label: "All alerts" };
-
 /** The pages a check's page can be opened from, and leads back to. */
-type ListView = "overview" | "queues" | "alerts";
+type ListView = "overview" | "queues" | "alerts" | "environments";
 const isListView = (view: Route["view"]): view is ListView =>
-  view === "overview" || view === "queues" || view === "alerts";
+  view === "overview" || view === "queues" || view === "alerts" || view === "environments";
+
+/** The way back from a check's page; the overview's is the page's default. */
+const BACK_TARGETS: Partial<Record<ListView, BackTarget>> = {
+  queues: { href: QUEUES_HREF, label: "All queues" },
+  alerts: { href: ALERTS_HREF, label: "All alerts" },
+  environments: { href: ENVIRONMENTS_HREF, label: "All environments" },
+};
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   live: "Live",
@@ -290,6 +296,9 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
             <a href={CABS_HREF} aria-current={route.view === "cabs" || route.view === "cab" ? "page" : undefined}>
               CABs
             </a>
+            <a href={ENVIRONMENTS_HREF} aria-current={route.view === "environments" ? "page" : undefined}>
+              Environments
+            </a>
             {admin && (
               <>
                 <a href={CREDENTIALS_HREF} aria-current={route.view === "credentials" ? "page" : undefined}>
@@ -346,7 +355,7 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
               backend={backend}
               id={route.id}
               known={findCheck(overview, route.id)}
-              back={listView === "queues" ? ALL_QUEUES : listView === "alerts" ? ALL_ALERTS : undefined}
+              back={BACK_TARGETS[listView]}
             />
           ) : route.view === "queues" ? (
             <QueuesPage backend={backend} />
@@ -354,6 +363,8 @@ function Console({ backend, caller, onSignOut, focusHeading = false }: ConsolePr
             <AlertsPage backend={backend} overview={overview} />
           ) : route.view === "cabs" || route.view === "cab" ? (
             <CabPage backend={backend} route={route} />
+          ) : route.view === "environments" ? (
+            <EnvironmentsPage backend={backend} overview={overview} tab={route.tab} />
           ) : route.view === "settings" ? (
             <SettingsPage backend={backend} />
           ) : route.view === "credentials" ? (
@@ -434,13 +445,14 @@ function routeKey(route: Route): string {
   if (route.view === "check") return `check:${route.id}`;
   if (route.view === "cab") return `cab:${route.name}`;
   if (route.view === "cabs") return `cabs:${route.tab}`;
+  if (route.view === "environments") return `environments:${route.tab}`;
   return route.view;
 }
 
 /**
- * After navigating, move focus to the new view's heading; back on the overview, the queues
- * or the alerts, to the link of the check just left (on the CABs, of the CAB just left), so
- * keyboard users keep their place.
+ * After navigating, move focus to the new view's heading; back on the overview, the queues,
+ * the alerts or the environments, to the link of the check just left (on the CABs, of the CAB
+ * just left), so keyboard users keep their place.
  */
 function useRouteFocus(route: Route) {
   const key = routeKey(route);
@@ -451,7 +463,8 @@ function useRouteFocus(route: Route) {
     if (left === undefined) return; // first render: leave focus alone
     const leftCheck = left.startsWith("check:") ? left.slice("check:".length) : null;
     const link =
-      (key === "overview" || key === "queues" || key === "alerts") && leftCheck !== null
+      (key === "overview" || key === "queues" || key === "alerts" || key === "environments:cards") &&
+      leftCheck !== null
         ? [...document.querySelectorAll<HTMLElement>("a[data-check-id]")].find(
             (a) => a.dataset.checkId === leftCheck,
           )

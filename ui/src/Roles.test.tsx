@@ -37,7 +37,7 @@ describe("Role-aware console", () => {
     render(<App backend={backendAs("viewer")} />);
     await screen.findByText("Website");
 
-    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs"]);
+    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs", "Environments"]);
     expect(screen.queryByRole("button", { name: "Check all now" })).toBeNull();
 
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
@@ -59,7 +59,7 @@ describe("Role-aware console", () => {
   it("lets an operator run checks but not change settings", async () => {
     render(<App backend={backendAs("operator")} />);
     await screen.findByText("Website");
-    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs"]);
+    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs", "Environments"]);
     expect(screen.getByRole("button", { name: "Check all now" })).toBeTruthy();
 
     window.location.hash = "#/check/web";
@@ -85,7 +85,7 @@ describe("Role-aware console", () => {
   it("gives an admin everything", async () => {
     render(<App backend={backendAs("admin")} />);
     await screen.findByText("Website");
-    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs", "Credentials", "Settings"]);
+    expect(navLinks()).toEqual(["Overview", "Queues", "Alerts", "CABs", "Environments", "Credentials", "Settings"]);
     expect(screen.getByRole("button", { name: "Check all now" })).toBeTruthy();
   });
 });

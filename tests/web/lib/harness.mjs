@@ -193,6 +193,20 @@ export async function mainText(page) {
   return page.locator("main").innerText();
 }
 
+/** Fails with what sticks out when the page scrolls sideways on a 360 px phone. */
+export async function assertFitsPhone(page, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) {
+    const culprits = await page.evaluate(() =>
+      [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > 360.5)
+        .slice(0, 4)
+        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`),
+    );
+    assert(false, `${what} scrolls sideways (${width} px); sticking out: ${culprits.join(", ")}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // HTTP helpers (plain node:http: no Origin header, like curl)
 

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import {
   assert,
   assertEqual,
+  assertFitsPhone,
   DESKTOP,
   eventually,
   getJson,
@@ -24,7 +25,7 @@ import {
 
 const QUOTES = "GHA Quotes.cab";
 
-/** The pipeline's rows as {cab, stage, text, cells: {live, test, dev, promoted}, old: [env…]}. */
+/** The pipeline's rows as {cab, stage, text, cells: {live, test, dev, cust-98411, promoted}, old: [env…]}. */
 async function boardRows(page) {
   return page.locator("table.cab-table tbody tr").evaluateAll((trs) =>
     trs.map((tr) => {
@@ -68,20 +69,6 @@ const versionItem = (page, n) =>
 /** Bytes that look like a cabinet file. */
 const cabBytes = (size = 6000) => Buffer.concat([Buffer.from("MSCF\0\0\0\0"), randomBytes(size)]);
 
-/** Fails with what sticks out when the page scrolls sideways on a 360 px phone. */
-async function assertFitsPhone(page, what) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > 360) {
-    const culprits = await page.evaluate(() =>
-      [...document.querySelectorAll("body *")]
-        .filter((el) => el.getBoundingClientRect().right > 360.5)
-        .slice(0, 4)
-        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`),
-    );
-    assert(false, `${what} scrolls sideways (${width} px); sticking out: ${culprits.join(", ")}`);
-  }
-}
-
 export async function cabTests({ browser, base }) {
   let promoted = false;
   let uploaded = false;
@@ -106,12 +93,12 @@ export async function cabTests({ browser, base }) {
         "the CABs and their stages",
       );
       const headers = await page.getByRole("table", { name: "Pipeline" }).locator("thead th").allInnerTexts();
-      assertEqual(headers.join("|"), "CAB|Stage|Live|Test|Dev|Promoted", "the pipeline's columns");
+      assertEqual(headers.join("|"), "CAB|Stage|Live|Test|Dev|Customer 98411|Promoted", "the pipeline's columns");
       const cells = (name) => JSON.stringify(byName[name].cells);
-      assertEqual(cells("GHA Field Service.cab"), JSON.stringify({ live: "", test: "v3", dev: "v3", promoted: "" }), "Field Service's matrix");
-      assertEqual(cells("GHA Invoicing.cab"), JSON.stringify({ live: "v1", test: "v1", dev: "", promoted: "v1" }), "Invoicing's matrix");
-      assertEqual(cells("GHA Orders.cab"), JSON.stringify({ live: "", test: "v2", dev: "", promoted: "" }), "Orders' matrix");
-      assertEqual(cells(QUOTES), JSON.stringify({ live: "", test: "", dev: "", promoted: "" }), "Quotes' matrix");
+      assertEqual(cells("GHA Field Service.cab"), JSON.stringify({ live: "", test: "v3", dev: "v3", "cust-98411": "", promoted: "" }), "Field Service's matrix");
+      assertEqual(cells("GHA Invoicing.cab"), JSON.stringify({ live: "v1", test: "v1", dev: "", "cust-98411": "", promoted: "v1" }), "Invoicing's matrix");
+      assertEqual(cells("GHA Orders.cab"), JSON.stringify({ live: "", test: "v2", dev: "", "cust-98411": "", promoted: "" }), "Orders' matrix");
+      assertEqual(cells(QUOTES), JSON.stringify({ live: "", test: "", dev: "", "cust-98411": "", promoted: "" }), "Quotes' matrix");
       assert(byName["GHA Orders.cab"].text.includes("Rejected by Bo Sørensen"), `Orders does not say who rejected it: ${byName["GHA Orders.cab"].text}`);
       assert(byName[QUOTES].text.includes("Waiting for 0 of 1 approvals"), `Quotes does not say what it waits for: ${byName[QUOTES].text}`);
       assert(byName["GHA Field Service.cab"].text.includes("v3 of 3 · Ben Developer"), `Field Service's newest version: ${byName["GHA Field Service.cab"].text}`);

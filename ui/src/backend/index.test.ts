@@ -123,6 +123,28 @@ describe("api", () => {
       { method: "revoke_token", params: { name: "ada-phone" } },
     ]);
   });
+
+  it("sends the Epicor methods with their params", async () => {
+    const sent: Request[] = [];
+    const backend: Backend = {
+      call: <T,>(req: Request) => {
+        sent.push(req);
+        return Promise.resolve({} as T);
+      },
+      subscribe: () => () => undefined,
+    };
+    const client = api(backend);
+
+    await client.epicorEnvironments();
+    await client.epicorRefresh("erp-live");
+    await client.epicorRefresh();
+
+    expect(sent).toEqual([
+      { method: "epicor_environments" },
+      { method: "epicor_refresh", params: { id: "erp-live" } },
+      { method: "epicor_refresh", params: { id: null } },
+    ]);
+  });
 });
 
 describe("sharedEvents", () => {

@@ -17,6 +17,7 @@ import type { CreatedToken } from "../bindings/CreatedToken";
 import type { Credentials } from "../bindings/Credentials";
 import type { DesktopPreferences } from "../bindings/DesktopPreferences";
 import type { EnvironmentForm } from "../bindings/EnvironmentForm";
+import type { EpicorPage } from "../bindings/EpicorPage";
 import type { EstateFile } from "../bindings/EstateFile";
 import type { Event } from "../bindings/Event";
 import type { FigureHistory } from "../bindings/FigureHistory";
@@ -126,6 +127,8 @@ export interface Results {
   cab_audit: AuditPage;
   cab_audit_verify: Verification;
   cab_audit_csv: AuditCsv;
+  epicor_environments: EpicorPage;
+  epicor_refresh: EpicorPage;
 }
 
 export type Method = Request["method"];
@@ -244,6 +247,10 @@ export function api(backend: Backend) {
     cabAuditVerify: () => request(backend, { method: "cab_audit_verify" }),
     /** The whole audit log as CSV. */
     cabAuditCsv: () => request(backend, { method: "cab_audit_csv" }),
+    /** Every Epicor environment as its last check left it, and the comparison between them. */
+    epicorEnvironments: () => request(backend, { method: "epicor_environments" }),
+    /** Inspects one Epicor environment (by id), or all of them for null, now; answers the page. */
+    epicorRefresh: (id: string | null = null) => request(backend, { method: "epicor_refresh", params: { id } }),
   };
 }
 

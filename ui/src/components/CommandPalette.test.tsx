@@ -86,6 +86,7 @@ describe("Jump to (command palette)", () => {
       "Queues, page",
       "Alerts, page",
       "CABs, page",
+      "Environments, page",
       "Credentials, page",
       "Settings, page",
       "Payments API, Production, Down",
@@ -159,7 +160,9 @@ describe("Jump to (command palette)", () => {
     render(<App backend={backend} />);
     await screen.findByText("Website");
     fireEvent.keyDown(document.body, { key: "k", ctrlKey: true });
-    // Past the six pages (Overview, Queues, Alerts, CABs, Credentials, Settings) and the first check.
+    // Past the seven pages (Overview, Queues, Alerts, CABs, Environments, Credentials, Settings)
+    // and the first check.
+    fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });
     fireEvent.keyDown(input(), { key: "ArrowDown" });

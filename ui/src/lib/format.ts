@@ -2,6 +2,8 @@
 
 const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium" });
 const dateOnly = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium" });
+// A calendar day (`YYYY-MM-DD`) parses as midnight UTC: formatted in UTC, it stays that day.
+const calendarDay = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 const clockTime = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const timeOnly = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
 const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
@@ -28,6 +30,13 @@ export function formatDateTime(iso: string | null | undefined): string {
 export function formatDate(iso: string | null | undefined): string {
   const t = parseTime(iso);
   return t === null ? "—" : dateOnly.format(t);
+}
+
+/** "14 Jan 2025" for `2025-01-14`, a day in no time zone (a support end date, say). */
+export function formatCalendarDate(day: string | null | undefined): string {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return day || "—";
+  const t = Date.parse(day);
+  return Number.isNaN(t) ? day : calendarDay.format(t);
 }
 
 /** "14:03:07" */

@@ -50,6 +50,7 @@ describe("jump search", () => {
       "Queues",
       "Alerts",
       "CABs",
+      "Environments",
       "Credentials",
       "Settings",
       "Payments API",
@@ -60,13 +61,18 @@ describe("jump search", () => {
     expect(titles("", 3)).toEqual(["Overview", "Queues", "Alerts"]);
   });
 
+  it("finds the Environments page by what it is about", () => {
+    expect(titles("epicor")).toEqual(["Environments"]);
+    expect(titles("erp")).toEqual(["Environments"]);
+  });
+
   it("lists the admin's pages only for an admin", () => {
     const pages = (admin: boolean) =>
       jumpTargets(overview(), admin)
         .filter((t) => t.kind === "page")
         .map((t) => t.title);
-    expect(pages(true)).toEqual(["Overview", "Queues", "Alerts", "CABs", "Credentials", "Settings"]);
-    expect(pages(false)).toEqual(["Overview", "Queues", "Alerts", "CABs"]);
+    expect(pages(true)).toEqual(["Overview", "Queues", "Alerts", "CABs", "Environments", "Credentials", "Settings"]);
+    expect(pages(false)).toEqual(["Overview", "Queues", "Alerts", "CABs", "Environments"]);
   });
 
   it("reuses targets of unchanged checks", () => {

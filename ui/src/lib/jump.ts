@@ -5,7 +5,16 @@
 import type { CheckView } from "../bindings/CheckView";
 import type { Overview } from "../bindings/Overview";
 import type { Status } from "../bindings/Status";
-import { ALERTS_HREF, CABS_HREF, checkHref, CREDENTIALS_HREF, OVERVIEW_HREF, QUEUES_HREF, SETTINGS_HREF } from "./route";
+import {
+  ALERTS_HREF,
+  CABS_HREF,
+  checkHref,
+  CREDENTIALS_HREF,
+  ENVIRONMENTS_HREF,
+  OVERVIEW_HREF,
+  QUEUES_HREF,
+  SETTINGS_HREF,
+} from "./route";
 import { STATUS_RANK } from "./status";
 
 export interface JumpTarget {
@@ -39,6 +48,7 @@ const PAGES: readonly JumpTarget[] = [
   page("queues", QUEUES_HREF, "Queues"),
   page("alerts", ALERTS_HREF, "Alerts"),
   page("cabs", CABS_HREF, "CABs"),
+  page("environments", ENVIRONMENTS_HREF, "Environments", ["epicor", "erp"]),
 ];
 /** Pages only an admin can use. */
 const ADMIN_PAGES: readonly JumpTarget[] = [
@@ -46,7 +56,8 @@ const ADMIN_PAGES: readonly JumpTarget[] = [
   page("settings", SETTINGS_HREF, "Settings"),
 ];
 
-function page(id: string, href: string, title: string): JumpTarget {
+/** `keywords` find the page by what it is about, not only by its title. */
+function page(id: string, href: string, title: string, keywords: readonly string[] = []): JumpTarget {
   return {
     key: `page:${id}`,
     href,
@@ -54,7 +65,7 @@ function page(id: string, href: string, title: string): JumpTarget {
     kind: "page",
     status: null,
     environment: null,
-    fields: { name: fold(title), id: "", environment: "", tags: [] },
+    fields: { name: fold(title), id: "", environment: "", tags: keywords.map(fold) },
   };
 }
 

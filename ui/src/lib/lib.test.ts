@@ -139,6 +139,12 @@ describe("route", () => {
     expect(parseHash("#/cab/%E0%A4%A")).toEqual({ view: "cabs", tab: "pipeline" });
     expect(parseHash("#/cabsx")).toEqual({ view: "overview" });
   });
+
+  it("names the Environments page's views", () => {
+    expect(parseHash("#/environments")).toEqual({ view: "environments", tab: "cards" });
+    expect(parseHash("#/environments/compare")).toEqual({ view: "environments", tab: "compare" });
+    expect(parseHash("#/environmentsx")).toEqual({ view: "overview" });
+  });
 });
 
 describe("latency axis", () => {

@@ -3,12 +3,16 @@ import { useSyncExternalStore } from "react";
 /** The CAB page's views: the pipeline of every CAB, or the audit log. */
 export type CabsTab = "pipeline" | "audit";
 
+/** The Environments page's views: a card per Epicor environment, or them side by side. */
+export type EnvironmentsTab = "cards" | "compare";
+
 export type Route =
   | { view: "overview" }
   | { view: "queues" }
   | { view: "alerts" }
   | { view: "cabs"; tab: CabsTab }
   | { view: "cab"; name: string }
+  | { view: "environments"; tab: EnvironmentsTab }
   | { view: "check"; id: string }
   | { view: "settings" }
   | { view: "credentials" };
@@ -23,6 +27,8 @@ export function parseHash(hash: string): Route {
   if (isPage(hash, ALERTS_HREF)) return { view: "alerts" };
   if (isPage(hash, CAB_AUDIT_HREF)) return { view: "cabs", tab: "audit" };
   if (isPage(hash, CABS_HREF)) return { view: "cabs", tab: "pipeline" };
+  if (isPage(hash, ENVIRONMENTS_COMPARE_HREF)) return { view: "environments", tab: "compare" };
+  if (isPage(hash, ENVIRONMENTS_HREF)) return { view: "environments", tab: "cards" };
   const cab = /^#\/cab\/(.+)$/.exec(hash);
   if (cab?.[1]) {
     try {
@@ -56,6 +62,8 @@ export const QUEUES_HREF = "#/queues";
 export const ALERTS_HREF = "#/alerts";
 export const CABS_HREF = "#/cabs";
 export const CAB_AUDIT_HREF = "#/cabs/audit";
+export const ENVIRONMENTS_HREF = "#/environments";
+export const ENVIRONMENTS_COMPARE_HREF = "#/environments/compare";
 export const SETTINGS_HREF = "#/settings";
 export const CREDENTIALS_HREF = "#/credentials";
 
@@ -75,7 +83,8 @@ const snapshot = () => window.location.hash;
 
 /**
  * The view named by the URL hash (`#/`, `#/queues`, `#/alerts`, `#/cabs`, `#/cabs/audit`,
- * `#/cab/<name>`, `#/check/<id>`, `#/settings` or `#/credentials`).
+ * `#/cab/<name>`, `#/environments`, `#/environments/compare`, `#/check/<id>`, `#/settings` or
+ * `#/credentials`).
  */
 export function useRoute(): Route {
   return parseHash(useSyncExternalStore(subscribe, snapshot));

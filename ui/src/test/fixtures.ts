@@ -9,12 +9,16 @@ import type { CheckDetail } from "../bindings/CheckDetail";
 import type { ChannelView } from "../bindings/ChannelView";
 import type { CheckView } from "../bindings/CheckView";
 import type { Delivery } from "../bindings/Delivery";
+import type { EnvironmentInfo } from "../bindings/EnvironmentInfo";
+import type { EpicorPage } from "../bindings/EpicorPage";
 import type { Event } from "../bindings/Event";
 import type { FigureHistory } from "../bindings/FigureHistory";
 import type { FigurePoint } from "../bindings/FigurePoint";
 import type { FigureWindow } from "../bindings/FigureWindow";
+import type { InstalledSolution } from "../bindings/InstalledSolution";
 import type { Movement } from "../bindings/Movement";
 import type { OpenAlert } from "../bindings/OpenAlert";
+import type { PartReport } from "../bindings/PartReport";
 import type { QueueList } from "../bindings/QueueList";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
@@ -516,6 +520,7 @@ export function cabCard(
     newest,
     installed: ENVIRONMENTS.map((e) => installed[e.id] ?? null),
     promoted: null,
+    epicor: [],
     ...partial,
   };
 }
@@ -594,6 +599,193 @@ export function auditEntry(seq: number, partial: Partial<AuditEntry> = {}): Audi
     detail: "version 1 installed in Dev (dev)",
     prev: "0".repeat(64),
     hash: "1".repeat(64),
+    ...partial,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epicor environments: Live (with its SQL Server), Test on a newer patch with a solution Live
+// lacks, Dev with its report server down, and a customer's Epicor 10.2 on REST v1.
+
+const PART_NAMES = ["sign-in", "version", "health", "companies", "solutions", "sql"] as const;
+
+/** Every part of an inspection `ok`, but those given otherwise (SQL Server skipped by default). */
+export function parts(
+  states: Partial<Record<(typeof PART_NAMES)[number], Omit<PartReport, "part">>> = {},
+): PartReport[] {
+  return PART_NAMES.map((part) => ({
+    part,
+    ...(states[part] ?? (part === "sql" ? { state: "skipped", message: null } : { state: "ok", message: null })),
+  }));
+}
+
+export function solution(solutionId: string, fileName: string, build: number, changedBy = "ben"): InstalledSolution {
+  return {
+    company: "GHA",
+    solution_id: solutionId,
+    description: `${solutionId} customisations`,
+    file_name: fileName,
+    build_iteration: build,
+    reference: "",
+    changed_by: changedBy,
+    changed_on: "2025-05-20T10:00:00",
+  };
+}
+
+const HEALTHY = [
+  { name: "app server", ok: true, detail: null },
+  { name: "database", ok: true, detail: "answers in 4 ms" },
+  { name: "report server", ok: true, detail: null },
+];
+
+export function epicorEnvironment(partial: Partial<EnvironmentInfo> & Pick<EnvironmentInfo, "id">): EnvironmentInfo {
+  return {
+    name: partial.id,
+    environment: null,
+    url: `https://${partial.id}.example.test/EpicorERP`,
+    api: "v2",
+    company: "GHA",
+    status: "up",
+    message: "Epicor 11.2.400 (patch 11.2.400.12) · 2 companies · 2 solutions",
+    problems: [],
+    warnings: [],
+    checked_at: iso(5_000),
+    latency_ms: 180,
+    version: "11.2.400",
+    patch_level: "11.2.400.12",
+    framework_patch: "4.2.400.12",
+    health: HEALTHY,
+    companies: [
+      { id: "GHA", name: "GHA Ltd" },
+      { id: "GHAIE", name: "GHA Ireland" },
+    ],
+    solutions: [],
+    parts: parts(),
+    sql: null,
+    ...partial,
+  };
+}
+
+export function epicorPage(partial: Partial<EpicorPage> = {}): EpicorPage {
+  const live = epicorEnvironment({
+    id: "erp-live",
+    name: "Epicor Live",
+    environment: "prod",
+    warnings: ["the database runs at compatibility level 140, below the server's 150"],
+    solutions: [
+      solution("GHA_Invoicing", "GHA Invoicing.cab", 1, "dana"),
+      solution("GHA_Orders", "GHA Orders.cab", 1, "dana"),
+    ],
+    parts: parts({ sql: { state: "ok", message: null } }),
+    sql: {
+      server: "sql-live\\EPICOR",
+      product_version: "15.0.4355.3",
+      product: "SQL Server 2019",
+      major_version: 15,
+      product_level: "RTM",
+      update_level: "CU18",
+      update_reference: "KB5017593",
+      edition: "Standard Edition (64-bit)",
+      database: {
+        name: "EpicorLive",
+        compatibility_level: 140,
+        server_compatibility_level: 150,
+        state: "ONLINE",
+        recovery_model: "FULL",
+        data_mb: 51_200,
+        log_mb: 2_048,
+        last_full_backup: { finished: "2025-06-01T04:00:00.000", age_minutes: 600 },
+        last_differential_backup: null,
+        last_log_backup: { finished: "2025-06-01T13:45:00.000", age_minutes: 15 },
+        backup_history_error: null,
+      },
+      lifecycle: { product: "SQL Server 2019", mainstream_end: "2025-02-28", extended_end: "2030-01-08" },
+    },
+  });
+  const testSolutions = [
+    solution("GHA_Invoicing", "GHA Invoicing.cab", 1),
+    solution("GHA_Orders", "GHA Orders.cab", 2),
+    solution("GHA_FieldService", "GHA Field Service.cab", 3),
+  ];
+  const test = epicorEnvironment({
+    id: "erp-test",
+    name: "Epicor Test",
+    environment: "test",
+    message: "Epicor 11.2.400 (patch 11.2.400.14) · 2 companies · 3 solutions",
+    patch_level: "11.2.400.14",
+    solutions: testSolutions,
+  });
+  const dev = epicorEnvironment({
+    id: "erp-dev",
+    name: "Epicor Dev",
+    environment: "dev",
+    status: "degraded",
+    message: "the report server is not alive: HTTP 500",
+    problems: ["the report server is not alive: HTTP 500", "sign-in took 4.2 s"],
+    patch_level: "11.2.400.14",
+    health: [
+      HEALTHY[0]!,
+      HEALTHY[1]!,
+      { name: "report server", ok: false, detail: "HTTP 500: The report server did not answer." },
+    ],
+    companies: [{ id: "GHA", name: "GHA Ltd" }],
+    solutions: testSolutions,
+    parts: parts({ sql: { state: "failed", message: "cannot reach sql-dev:1433: connection refused" } }),
+  });
+  const customer = epicorEnvironment({
+    id: "erp-98411",
+    name: "Customer 98411 (Epicor 10.2)",
+    environment: "cust-98411",
+    api: "v1",
+    company: null,
+    message: "Epicor 10.2.500 (patch 10.2.500.31) · 1 company",
+    version: "10.2.500",
+    patch_level: "10.2.500.31",
+    framework_patch: "3.2.500.31",
+    health: [],
+    companies: [{ id: "98411", name: "Customer 98411" }],
+    parts: parts({
+      health: { state: "not-available", message: "not available on this version" },
+      solutions: { state: "not-available", message: "not available on this version" },
+    }),
+  });
+  return {
+    environments: [live, test, dev, customer],
+    comparison: {
+      columns: ["erp-live", "erp-test", "erp-dev", "erp-98411"],
+      facts: [
+        { label: "Epicor version", values: ["11.2.400", "11.2.400", "11.2.400", "10.2.500"], drift: true },
+        { label: "Patch level", values: ["11.2.400.12", "11.2.400.14", "11.2.400.14", "10.2.500.31"], drift: true },
+        { label: "SQL Server", values: ["SQL Server 2019 CU18", null, null, null], drift: false },
+        { label: "SQL Server version", values: [null, null, null, null], drift: false },
+        { label: "Companies", values: ["GHA, GHAIE", "GHA, GHAIE", "GHA", "98411"], drift: true },
+      ],
+      solutions: [
+        {
+          solution_id: "GHA_FieldService",
+          values: [null, "build 3 · GHA Field Service.cab", "build 3 · GHA Field Service.cab", null],
+          drift: true,
+          missing_in: ["erp-live"],
+          cab: "GHA Field Service.cab",
+        },
+        {
+          solution_id: "GHA_Invoicing",
+          values: ["build 1 · GHA Invoicing.cab", "build 1 · GHA Invoicing.cab", "build 1 · GHA Invoicing.cab", null],
+          drift: false,
+          missing_in: [],
+          cab: "GHA Invoicing.cab",
+        },
+        {
+          solution_id: "GHA_Orders",
+          values: ["build 1 · GHA Orders.cab", "build 2 · GHA Orders.cab", "build 2 · GHA Orders.cab", null],
+          drift: true,
+          missing_in: [],
+          cab: "GHA Orders.cab",
+        },
+      ],
+    },
+    cab_workflow: true,
+    cab_problem: null,
     ...partial,
   };
 }

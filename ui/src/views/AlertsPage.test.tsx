@@ -83,6 +83,7 @@ describe("Alerts page", () => {
       "Queues",
       "Alerts",
       "CABs",
+      "Environments",
       "Credentials",
       "Settings",
     ]);

@@ -113,6 +113,7 @@ describe("CAB page", () => {
       "Queues",
       "Alerts",
       "CABs",
+      "Environments",
       "Credentials",
       "Settings",
     ]);
