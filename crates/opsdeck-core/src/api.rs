@@ -511,6 +511,8 @@ pub struct Api {
     editing: Arc<tokio::sync::Mutex<()>>,
     started_at: String,
     uptime_24h: Arc<tokio::sync::Mutex<Option<UptimeCache>>>,
+    /// The CAB file names, to link installed solutions to (see `api::epicor`).
+    cab_names: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>>,
 }
 
 /// When the 24-hour uptime map was computed (Unix ms), and the map.
@@ -532,6 +534,7 @@ impl Api {
             editing: Arc::default(),
             started_at: time_fmt::now_rfc3339(),
             uptime_24h: Arc::default(),
+            cab_names: Arc::default(),
         }
     }
 

@@ -82,6 +82,7 @@ impl Api {
     /// The board, with what the Epicor environments list beside the recorded installs.
     pub(super) async fn cab_board(&self, caller: &Caller) -> Result<crate::cab::Board, ApiError> {
         let mut board = self.releases(caller).await?.board().await?;
+        self.remember_cab_names(board.cabs.iter().map(|c| c.name.clone()).collect());
         let infos = self.epicor_known();
         if !infos.is_empty() {
             for card in &mut board.cabs {

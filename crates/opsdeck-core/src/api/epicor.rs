@@ -27,6 +27,10 @@ pub struct EpicorPage {
 /// How long the page waits for the CAB catalogue before showing solutions unlinked.
 const CAB_WAIT: Duration = Duration::from_secs(4);
 
+/// How long the CAB names are reused: CABs are added a few times a week, and each read of the
+/// catalogue costs Bitbucket requests (its own rate limit) and seconds.
+const CAB_NAMES_FOR: Duration = Duration::from_secs(5 * 60);
+
 impl Api {
     pub(super) async fn epicor_page(&self, caller: &Caller) -> Result<EpicorPage, ApiError> {
         let config = self.engine.config();
@@ -102,8 +106,26 @@ impl Api {
     }
 
     async fn cab_names(&self, caller: &Caller) -> Result<Vec<String>, ApiError> {
+        if let Some((at, names)) = self
+            .cab_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if at.elapsed() < CAB_NAMES_FOR {
+                return Ok(names.clone());
+            }
+        }
         let board = self.releases(caller).await?.board().await?;
-        Ok(board.cabs.into_iter().map(|c| c.name).collect())
+        let names: Vec<String> = board.cabs.into_iter().map(|c| c.name).collect();
+        self.remember_cab_names(names.clone());
+        Ok(names)
+    }
+
+    /// Every fresh board is also the newest list of CAB names.
+    pub(super) fn remember_cab_names(&self, names: Vec<String>) {
+        *self.cab_names.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), names));
     }
 
     /// Inspect one environment (or all) now, then the page.
