@@ -512,8 +512,11 @@ pub struct Api {
     started_at: String,
     uptime_24h: Arc<tokio::sync::Mutex<Option<UptimeCache>>>,
     /// The CAB file names, to link installed solutions to (see `api::epicor`).
-    cab_names: Arc<std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>>,
+    cab_names: Arc<std::sync::Mutex<Option<CabNames>>>,
 }
+
+/// When the CAB names were read, and the names.
+type CabNames = (std::time::Instant, Vec<String>);
 
 /// When the 24-hour uptime map was computed (Unix ms), and the map.
 type UptimeCache = (i64, BTreeMap<String, f64>);
