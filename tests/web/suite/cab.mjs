@@ -4,7 +4,10 @@
 // may approve and publish. GHA Quotes goes the whole way here: installed in Dev, approved,
 // promoted to the demo's destination folder; then a new version of it is uploaded while another
 // commit lands first (refused, then committed after a refresh). The audit log's chain is
-// verified and exported. Other suites do not touch the CABs.
+// verified and exported. Beside the recorded installs, the board shows what the demo's Epicor
+// environments list: GHA Orders is installed in Epicor Live and Dev without a record (flagged),
+// GHA Field Service is build 3 in Epicor Test and Dev as recorded. Other suites do not touch
+// the CABs.
 
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -46,6 +49,30 @@ async function boardRows(page) {
   );
 }
 
+/**
+ * Has every Epicor environment inspected now and waits until the board compares what they list
+ * with the records (GHA Orders in Epicor Live without a record); returns the board.
+ */
+async function epicorChecked(base) {
+  const refreshed = await request("POST", `${base}/api/epicor/refresh`, { timeout: 60_000 });
+  assertEqual(refreshed.status, 200, `refreshing the Epicor environments (${refreshed.text.slice(0, 200)})`);
+  return eventually(
+    async () => {
+      const board = await getJson(`${base}/api/cab`);
+      const orders = board.cabs.find((c) => c.name === "GHA Orders.cab");
+      return orders?.epicor.some((s) => s.environment === "live" && s.difference) && board;
+    },
+    { timeout: 30_000, interval: 500, message: "the board to compare GHA Orders with Epicor Live" },
+  );
+}
+
+/** A sighting's line in a cell of the board: the Epicor environment `epicor` in `env`'s column. */
+const epicorLine = (page, cab, env, epicor) =>
+  page.locator(`tr[data-cab="${cab}"] td[data-env="${env}"] li[data-epicor="${epicor}"]`);
+
+/** Text as a screen reader gets it, spaces folded. */
+const folded = async (locator) => (await locator.textContent()).replace(/\s+/g, " ").trim();
+
 /** Waits for the pipeline of the CAB page (read from the fake Bitbucket). */
 async function waitForBoard(page) {
   await page.getByRole("heading", { level: 1, name: "CABs" }).waitFor({ timeout: 10_000 });
@@ -72,6 +99,9 @@ const cabBytes = (size = 6000) => Buffer.concat([Buffer.from("MSCF\0\0\0\0"), ra
 export async function cabTests({ browser, base }) {
   let promoted = false;
   let uploaded = false;
+  // Epicor is inspected once, by the first test that shows what it lists (screenshots included).
+  let epicorBoard = null;
+  const epicorReady = () => (epicorBoard ??= epicorChecked(base));
 
   await test("cab: the demo's pipeline: four CABs at their stages, the environment matrix, who you are", async () => {
     await withPage(browser, DESKTOP, async (page) => {
@@ -125,7 +155,99 @@ export async function cabTests({ browser, base }) {
     });
   });
 
+  await test("cab: beside the recorded installs, what Epicor lists: GHA Orders flagged in Live with the difference, GHA Field Service at build 3 in Test", async () => {
+    const board = await epicorReady();
+    const sentence = board.cabs
+      .find((c) => c.name === "GHA Orders.cab")
+      .epicor.find((s) => s.environment === "live").difference;
+    assert(
+      /^Epicor Live has GHA_Orders installed \(build 1\b.*\), but no install in Live is recorded$/.test(sentence),
+      `the demo's difference for GHA Orders in Live: ${sentence}`,
+    );
+
+    await withPage(browser, DESKTOP, async (page) => {
+      await page.goto(`${base}/#/cabs`);
+      await waitForBoard(page);
+
+      // GHA Orders: nothing recorded in Live, yet Epicor Live lists it: ⚠ and words, the
+      // sentence as the tooltip and for screen readers.
+      const ordersLive = page.locator('tr[data-cab="GHA Orders.cab"] td[data-env="live"]');
+      const line = epicorLine(page, "GHA Orders.cab", "live", "erp-live");
+      await line.waitFor({ timeout: 10_000 });
+      assertEqual(await ordersLive.getAttribute("data-differs"), "true", "GHA Orders' Live cell flagged");
+      assertEqual((await line.locator(".cab-epicor-state").innerText()).trim(), "build 1", "what Epicor Live lists of GHA Orders");
+      const mark = line.locator(".cab-differs");
+      assert(await mark.isVisible(), "GHA Orders' Live line shows no ⚠ mark");
+      assert((await mark.innerText()).trim().startsWith("⚠ differs"), `GHA Orders' Live mark: ${await mark.innerText()}`);
+      assertEqual(await line.getAttribute("title"), `${sentence}.`, "the tooltip of GHA Orders' Live line");
+      assertEqual(await folded(line), `Epicor Live: build 1 ⚠ differs: ${sentence}.`, "GHA Orders' Live line for a screen reader");
+      const ordersDev = epicorLine(page, "GHA Orders.cab", "dev", "erp-dev");
+      assertEqual(await ordersDev.getAttribute("data-differs"), "true", "GHA Orders' Dev line flagged");
+      // In Test, the record and Epicor agree.
+      assertEqual(await folded(epicorLine(page, "GHA Orders.cab", "test", "erp-test")), "Epicor Test: build 2", "GHA Orders in Epicor Test");
+
+      // GHA Field Service: v3 recorded in Test and Dev, build 3 in both Epicors, nothing flagged.
+      for (const env of ["test", "dev"]) {
+        const fs = epicorLine(page, "GHA Field Service.cab", env, `erp-${env}`);
+        assertEqual(await folded(fs), `Epicor ${env === "test" ? "Test" : "Dev"}: build 3`, `GHA Field Service in Epicor ${env}`);
+        assertEqual(await fs.getAttribute("data-differs"), null, `GHA Field Service flagged in ${env}`);
+      }
+      assertEqual((await boardRows(page)).find((r) => r.cab === "GHA Field Service.cab").cells.test, "v3", "Field Service's record in Test");
+      // Epicor 10.2 cannot list its solutions: its column claims nothing.
+      assertEqual(await page.locator('td[data-env="cust-98411"] .cab-epicor').count(), 0, "Epicor lines in the Customer 98411 column");
+
+      // The count, and only the CABs that differ on request.
+      const count = await page.locator(".cab-toolbar .result-count").innerText();
+      assert(/⚠ \d+ differences? with Epicor/.test(count), `no count of the differences: ${count}`);
+      await page.getByLabel("Only differences with Epicor").check();
+      await eventually(
+        async () => {
+          const rows = await page.locator("table.cab-table tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.dataset.cab, tr.dataset.differences]));
+          return rows.length > 0 && rows.every(([, n]) => Number(n) > 0) && rows.some(([cab]) => cab === "GHA Orders.cab") && rows;
+        },
+        { timeout: 3000, message: "only the CABs that differ from Epicor, GHA Orders among them" },
+      );
+      assertEqual(await page.locator('tr[data-cab="GHA Field Service.cab"]').count(), 0, "GHA Field Service shown with only the differences");
+      await page.getByLabel("Only differences with Epicor").uncheck();
+      await page.locator('tr[data-cab="GHA Field Service.cab"]').waitFor({ timeout: 3000 });
+
+      // The Epicor environment's name leads to the Environments page.
+      await line.getByRole("link", { name: "Epicor Live" }).click();
+      await page.waitForFunction(() => location.hash === "#/environments", null, { timeout: 5000 });
+      await page.getByRole("heading", { level: 1, name: "Environments" }).waitFor({ timeout: 10_000 });
+    });
+  });
+
+  await test("cab: GHA Orders' page writes out where the record and Epicor differ", async () => {
+    await epicorReady();
+    await withPage(browser, DESKTOP, async (page) => {
+      await page.goto(`${base}/#/cab/${encodeURIComponent("GHA Orders.cab")}`);
+      const where = page.getByRole("region", { name: "Where it is" });
+      await where.locator('[data-env="live"] .cab-difference').waitFor({ timeout: 20_000 });
+      const live = where.locator('[data-env="live"]');
+      assertEqual(await live.getAttribute("data-differs"), "true", "Live flagged on GHA Orders' page");
+      const note = live.locator(".cab-difference");
+      assert(await note.isVisible(), "the note in Live is not shown");
+      const said = await folded(note);
+      assert(
+        /^⚠ Differs: Epicor Live has GHA_Orders installed \(build 1\b.*\), but no install in Live is recorded\.$/.test(said),
+        `the note in Live: ${said}`,
+      );
+      const summary = await where.locator(".cab-where-summary").innerText();
+      assert(/The record and Epicor differ in \d+ places?\./.test(summary), `the summary: ${summary}`);
+      assert((await where.locator('[data-env="test"]').innerText()).includes("GHA_Orders build 2"), "GHA Orders in Epicor Test");
+      assertEqual(await where.locator('[data-env="test"] .cab-difference').count(), 0, "a difference noted in Test");
+      assertEqual(
+        await live.getByRole("link", { name: "Epicor Live" }).getAttribute("href"),
+        "#/environments",
+        "the link of Epicor Live",
+      );
+    });
+  });
+
   await test("cab: GHA Quotes installed in Dev, approved, promoted to the destination, downloaded", async () => {
+    // For the screenshot; the test itself does not depend on it.
+    await epicorReady().catch(() => null);
     await withPage(browser, DESKTOP, async (page) => {
       const board = await getJson(`${base}/api/cab`);
       const destination = board.destination;
@@ -225,6 +347,8 @@ export async function cabTests({ browser, base }) {
   });
 
   await test("cab: upload a new version of GHA Quotes: refused when someone committed first, committed after Refresh", async () => {
+    // For the screenshot; the test itself does not depend on it.
+    await epicorReady().catch(() => null);
     await withPage(browser, DESKTOP, async (page) => {
       await page.goto(`${base}/#/cabs`);
       await waitForBoard(page);
@@ -349,9 +473,15 @@ export async function cabTests({ browser, base }) {
   });
 
   await test("cab: the pipeline and a CAB's page fit a phone", async () => {
+    await epicorReady();
     await withPage(browser, PHONE, async (page) => {
       await page.goto(`${base}/#/cabs`);
       await waitForBoard(page);
+      // Each CAB's block has the Epicor lines too, GHA Orders flagged in Live.
+      const line = epicorLine(page, "GHA Orders.cab", "live", "erp-live");
+      await line.waitFor({ timeout: 10_000 });
+      assert(await line.isVisible(), "GHA Orders' Epicor Live line is not shown on a phone");
+      assert((await line.innerText()).includes("⚠ differs"), `GHA Orders' Epicor Live line on a phone: ${await line.innerText()}`);
       await assertFitsPhone(page, "the CAB page");
       await page.screenshot({ path: join(SHOTS, "cab-phone.png"), fullPage: true });
 

@@ -2,7 +2,8 @@
 // Epicor Live (up, patch 11.2.400.12), Epicor Test (up, patch 11.2.400.14, with GHA_FieldService
 // that Live lacks), Epicor Dev (degraded: its report server is not alive) and a customer's
 // Epicor 10.2 on REST v1, which has neither the health nor the solutions endpoints. Installed
-// solutions link to the CABs of the demo's release workflow. Other suites do not touch them.
+// solutions link to the CABs of the demo's release workflow. Each is a check of type `epicor`
+// too, whose page sums the inspection up. Other suites do not touch them.
 
 import { join } from "node:path";
 import {
@@ -143,6 +144,37 @@ export async function epicorTests({ browser, base }) {
       await orders.click();
       await page.waitForFunction(() => location.hash === "#/cab/GHA%20Orders.cab", null, { timeout: 5000 });
       await page.getByRole("heading", { level: 1, name: "GHA Orders.cab" }).waitFor({ timeout: 10_000 });
+    });
+  });
+
+  await test("epicor: the check page of Epicor Live sums up the inspection and leads to the Environments page", async () => {
+    await withPage(browser, DESKTOP, async (page) => {
+      await page.goto(`${base}/#/environments`);
+      await waitForCards(page);
+      await card(page, "erp-live").getByRole("link", { name: "History and alerts of Epicor Live" }).click();
+      await page.waitForFunction(() => location.hash === "#/check/erp-live", null, { timeout: 5000 });
+      await page.getByRole("heading", { level: 1, name: "Epicor Live" }).waitFor({ timeout: 10_000 });
+
+      const block = page.getByRole("region", { name: "Epicor environment" });
+      await block.waitFor({ timeout: 10_000 });
+      const fact = async (label) => (await block.locator("dt", { hasText: label }).locator("xpath=following-sibling::dd[1]").innerText()).trim();
+      const release = await fact("Release");
+      assert(/^11\.2\.400 · patch 11\.2\.400\.12$/.test(release), `the release: ${release}`);
+      assert(/\bApp server\b/.test(await fact("Health")), `the health: ${await fact("Health")}`);
+      assert(/^\d+ compan(y|ies)$/.test(await fact("Companies")), `the companies: ${await fact("Companies")}`);
+      assert(/^\d+ solutions?$/.test(await fact("Solutions")), `the solutions: ${await fact("Solutions")}`);
+      const sql = await fact("SQL Server");
+      assert(/^SQL Server \d{4}.*\n?Last full backup \d+ (s|min|h|d) ago$/.test(sql), `the SQL Server: ${sql}`);
+      // Its warnings are said in the block, once.
+      const warnings = await block.getByRole("list", { name: "Warnings" }).locator("li").allInnerTexts();
+      assert(warnings.length > 0, "the block lists no warnings for Epicor Live");
+      assertEqual(await page.getByRole("region", { name: "Warnings" }).count(), 0, "the warnings said again in the page's banner");
+
+      const link = block.getByRole("link", { name: "Open on the Environments page" });
+      assertEqual(await link.getAttribute("href"), "#/environments", "the block's link");
+      await link.click();
+      await page.waitForFunction(() => location.hash === "#/environments", null, { timeout: 5000 });
+      await waitForCards(page);
     });
   });
 

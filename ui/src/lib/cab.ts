@@ -5,9 +5,10 @@
 import type { Board } from "../bindings/Board";
 import type { CabCard } from "../bindings/CabCard";
 import type { Placement } from "../bindings/Placement";
+import type { Sighting } from "../bindings/Sighting";
 import type { Stage } from "../bindings/Stage";
 import type { VersionState } from "../bindings/VersionState";
-import { formatDateTime } from "./format";
+import { formatDate, formatDateTime } from "./format";
 import { fold } from "./jump";
 
 /** Largest CAB the engine accepts (Solution Workbench exports are far smaller). */
@@ -194,4 +195,59 @@ export const AUDIT_OUTCOME_LABEL: Record<string, string> = {
 /** The file name of a CAB's path in the repository (`cabs/GHA Orders.cab` → `GHA Orders.cab`). */
 export function fileNameOf(path: string): string {
   return path.split("/").pop() || path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the Epicor environments themselves list, beside the recorded installs
+
+/**
+ * The Epicor environments of the matrix column `environment` that have something to say about
+ * the CAB: those whose list of installed solutions is known (or that disagree with the record).
+ */
+export function sightingsIn(card: CabCard, environment: string): Sighting[] {
+  return card.epicor.filter((s) => s.environment === environment && (s.known || s.difference !== null));
+}
+
+/** How many times the record and Epicor disagree about the CAB. */
+export function differencesOf(card: CabCard): number {
+  return card.epicor.filter((s) => s.difference !== null).length;
+}
+
+/** How many times the record and Epicor disagree, over every CAB. */
+export function countDifferences(cabs: readonly CabCard[]): number {
+  return cabs.reduce((n, c) => n + differencesOf(c), 0);
+}
+
+/** What Epicor lists, in a word or two: "build 3", "installed" (no build number), "not installed". */
+export function sightingText(s: Sighting): string {
+  if (s.solution) return s.solution.build_iteration === null ? "installed" : `build ${s.solution.build_iteration}`;
+  return s.known ? "not installed" : "not known";
+}
+
+/** The solution Epicor lists, in full: "GHA_Orders build 1 (GHA Orders.cab), by dana, 2 Oct 2026". */
+export function solutionText(s: Sighting): string | null {
+  const seen = s.solution;
+  if (!seen) return null;
+  const name = [seen.solution_id, seen.build_iteration !== null && `build ${seen.build_iteration}`]
+    .filter(Boolean)
+    .join(" ");
+  const file = seen.file_name && seen.file_name !== seen.solution_id ? ` (${seen.file_name})` : "";
+  const by = seen.changed_by ? `, by ${seen.changed_by}` : "";
+  const on = seen.changed_on ? `, ${formatDate(seen.changed_on)}` : "";
+  return `${name}${file}${by}${on}`;
+}
+
+/** A difference as a sentence of its own: capitalised, with its full stop. */
+export function differenceSentence(difference: string): string {
+  const text = difference.trim();
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** What a sighting says in a tooltip: the difference, or what Epicor lists. */
+export function sightingTitle(s: Sighting): string {
+  if (s.difference !== null) return differenceSentence(s.difference);
+  const solution = solutionText(s);
+  if (solution) return `${s.epicor_name} lists ${solution}`;
+  return s.known ? `${s.epicor_name} lists no solution from this CAB` : `${s.epicor_name} cannot list its solutions`;
 }

@@ -1,7 +1,11 @@
 // Readers for the free-form `details` object of a check result. The engine fills it per
 // probe type, so every field is checked before use.
 
+import type { BackupTime } from "../bindings/BackupTime";
+import type { EnvironmentInfo } from "../bindings/EnvironmentInfo";
+import type { Lifecycle } from "../bindings/Lifecycle";
 import type { Movement } from "../bindings/Movement";
+import type { PartState } from "../bindings/PartState";
 import type { QueueDetails } from "../bindings/QueueDetails";
 import type { Status } from "../bindings/Status";
 import { STATUS_RANK } from "./status";
@@ -224,4 +228,115 @@ export function readPrometheus(details: Record<string, unknown>): PrometheusInfo
       down_below: num(t.down_below),
     },
   };
+}
+
+const PART_STATES: readonly string[] = ["ok", "not-available", "failed", "skipped"];
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const records = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isRecord) : []);
+
+function readBackup(v: unknown): BackupTime | null {
+  if (!isRecord(v)) return null;
+  const finished = str(v.finished);
+  const age = num(v.age_minutes);
+  return finished === null || age === null ? null : { finished, age_minutes: age };
+}
+
+/**
+ * An Epicor environment's inspection (`details` of an `epicor` result is the whole
+ * `EnvironmentInfo`); null for a result that is not one (a timeout noted by the runner, a
+ * credential that could not be read). As the engine does, a result with `parts` is one.
+ */
+export function readEpicor(details: Record<string, unknown>): EnvironmentInfo | null {
+  if (!Array.isArray(details.parts)) return null;
+  const id = str(details.id);
+  const name = str(details.name);
+  const status = toStatus(details.status);
+  if (id === null || name === null) return null;
+  const sql = isRecord(details.sql) ? details.sql : null;
+  const db = sql && isRecord(sql.database) ? sql.database : null;
+  return {
+    id,
+    name,
+    environment: str(details.environment),
+    url: str(details.url) ?? "",
+    api: str(details.api) ?? "",
+    company: str(details.company),
+    status,
+    message: str(details.message) ?? "",
+    problems: strings(details.problems),
+    warnings: strings(details.warnings),
+    checked_at: str(details.checked_at) ?? "",
+    latency_ms: num(details.latency_ms),
+    version: str(details.version),
+    patch_level: str(details.patch_level),
+    framework_patch: str(details.framework_patch),
+    health: records(details.health).flatMap((h) => {
+      const n = str(h.name);
+      return n === null ? [] : [{ name: n, ok: h.ok === true, detail: str(h.detail) }];
+    }),
+    companies: records(details.companies).flatMap((c) => {
+      const cid = str(c.id);
+      return cid === null ? [] : [{ id: cid, name: str(c.name) ?? "" }];
+    }),
+    solutions: records(details.solutions).flatMap((x) => {
+      const sid = str(x.solution_id);
+      if (sid === null) return [];
+      return [
+        {
+          company: str(x.company) ?? "",
+          solution_id: sid,
+          description: str(x.description) ?? "",
+          file_name: str(x.file_name) ?? "",
+          build_iteration: num(x.build_iteration),
+          reference: str(x.reference) ?? "",
+          changed_by: str(x.changed_by) ?? "",
+          changed_on: str(x.changed_on),
+        },
+      ];
+    }),
+    parts: records(details.parts).flatMap((p) => {
+      const part = str(p.part);
+      const state = str(p.state);
+      if (part === null || state === null || !PART_STATES.includes(state)) return [];
+      return [{ part, state: state as PartState, message: str(p.message) }];
+    }),
+    sql:
+      sql && db
+        ? {
+            server: str(sql.server) ?? "",
+            product_version: str(sql.product_version) ?? "",
+            product: str(sql.product) ?? "SQL Server",
+            major_version: num(sql.major_version),
+            product_level: str(sql.product_level) ?? "",
+            update_level: str(sql.update_level),
+            update_reference: str(sql.update_reference),
+            edition: str(sql.edition) ?? "",
+            database: {
+              name: str(db.name) ?? "",
+              compatibility_level: num(db.compatibility_level),
+              server_compatibility_level: num(db.server_compatibility_level),
+              state: str(db.state) ?? "",
+              recovery_model: str(db.recovery_model) ?? "",
+              data_mb: num(db.data_mb),
+              log_mb: num(db.log_mb),
+              last_full_backup: readBackup(db.last_full_backup),
+              last_differential_backup: readBackup(db.last_differential_backup),
+              last_log_backup: readBackup(db.last_log_backup),
+              backup_history_error: str(db.backup_history_error),
+            },
+            lifecycle: readLifecycle(sql.lifecycle),
+          }
+        : null,
+  };
+}
+
+function readLifecycle(v: unknown): Lifecycle | null {
+  if (!isRecord(v)) return null;
+  const product = str(v.product);
+  const mainstream = str(v.mainstream_end);
+  const extended = str(v.extended_end);
+  return product === null || mainstream === null || extended === null
+    ? null
+    : { product, mainstream_end: mainstream, extended_end: extended };
 }

@@ -22,6 +22,8 @@ import type { PartReport } from "../bindings/PartReport";
 import type { QueueList } from "../bindings/QueueList";
 import type { Overview } from "../bindings/Overview";
 import type { Request } from "../bindings/Request";
+import type { Sighting } from "../bindings/Sighting";
+import type { SolutionSeen } from "../bindings/SolutionSeen";
 import type { Status } from "../bindings/Status";
 import type { Timeline } from "../bindings/Timeline";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
@@ -578,6 +580,82 @@ export function cabBoard(partial: Partial<Board> = {}): Board {
     ],
     ...partial,
   };
+}
+
+/**
+ * What the Epicor environment `epicor` (of the matrix column `environment`) lists for a CAB:
+ * by default, that it can list its solutions and holds none from the CAB, in agreement.
+ */
+export function sighting(
+  environment: string,
+  epicor: string,
+  partial: Partial<Sighting> = {},
+): Sighting {
+  return {
+    environment,
+    epicor,
+    epicor_name: `Epicor ${environment.charAt(0).toUpperCase()}${environment.slice(1)}`,
+    known: true,
+    solution: null,
+    difference: null,
+    ...partial,
+  };
+}
+
+/** A solution as a sighting reports it. */
+export function seen(solutionId: string, fileName: string, build: number | null, by = "ben"): SolutionSeen {
+  return {
+    solution_id: solutionId,
+    file_name: fileName,
+    build_iteration: build,
+    changed_by: by,
+    changed_on: "2025-05-20T10:00:00",
+  };
+}
+
+/**
+ * The CAB fixture beside Epicor: Field Service agrees in Test and Dev (build 3) and Live has
+ * none, as recorded for v3 (v2 there is recorded: a difference); Orders is in Epicor Live
+ * without a record; Dev has two Epicor environments, one of which cannot list its solutions.
+ */
+export function cabBoardWithEpicor(): Board {
+  const board = cabBoard();
+  const fs = seen("GHA_FieldService", "GHA Field Service.cab", 3);
+  const [fieldService, invoicing, orders, quotes] = board.cabs as [CabCard, CabCard, CabCard, CabCard];
+  const dev2 = { epicor_name: "Epicor Dev (old)", known: false };
+  fieldService.epicor = [
+    sighting("live", "erp-live", {
+      difference:
+        "recorded as installed in Live (version 2, by Ben Developer), but Epicor Live lists no solution from GHA Field Service.cab",
+    }),
+    sighting("test", "erp-test", { solution: fs }),
+    sighting("dev", "erp-dev", { solution: fs }),
+    sighting("dev", "erp-dev-old", dev2),
+  ];
+  const inv = seen("GHA_Invoicing", "GHA Invoicing.cab", 1, "dana");
+  invoicing.epicor = [
+    sighting("live", "erp-live", { solution: inv }),
+    sighting("test", "erp-test", { solution: inv }),
+    sighting("dev", "erp-dev"),
+    sighting("dev", "erp-dev-old", dev2),
+  ];
+  orders.epicor = [
+    sighting("live", "erp-live", {
+      solution: seen("GHA_Orders", "GHA Orders.cab", 1, "dana"),
+      difference:
+        "Epicor Live has GHA_Orders installed (build 1, by dana, on 2025-05-20), but no install in Live is recorded",
+    }),
+    sighting("test", "erp-test", { solution: seen("GHA_Orders", "GHA Orders.cab", 2) }),
+    sighting("dev", "erp-dev"),
+    sighting("dev", "erp-dev-old", dev2),
+  ];
+  quotes.epicor = [
+    sighting("live", "erp-live"),
+    sighting("test", "erp-test"),
+    sighting("dev", "erp-dev"),
+    sighting("dev", "erp-dev-old", dev2),
+  ];
+  return board;
 }
 
 /** A card of `board` with its versions: the newest, and older ones with nothing recorded. */

@@ -13,6 +13,7 @@ import { saveFile } from "../lib/cab";
 import {
   auditEntry,
   cabBoard,
+  cabBoardWithEpicor,
   cabDetailOf,
   cabVersion,
   commitOf,
@@ -302,6 +303,134 @@ describe("CAB page", () => {
       );
     });
 
+  });
+
+  describe("beside Epicor", () => {
+    /** The cell of `cab`'s row in the column of `env`. */
+    const cell = (cab: string, env: string) => row(cab).querySelector<HTMLElement>(`td[data-env="${env}"]`)!;
+    /** The Epicor lines of a cell, as their text. */
+    const epicorLines = (el: HTMLElement) =>
+      [...el.querySelectorAll<HTMLElement>(".cab-epicor li")].map((li) => li.textContent);
+
+    it("shows under each recorded install what Epicor lists, by the Epicor environment's name", async () => {
+      await renderList(cabBackend({}, { board: cabBoardWithEpicor() }));
+      const test = cell("GHA Field Service.cab", "test");
+      expect(test.querySelector(".cab-placed-version")?.textContent).toBe("v3");
+      expect(epicorLines(test)).toEqual(["Epicor Test: build 3"]);
+      expect(test.dataset.differs).toBeUndefined();
+      expect(test.querySelector("li")?.getAttribute("title")).toBe(
+        "Epicor Test lists GHA_FieldService build 3 (GHA Field Service.cab), by ben, 20 May 2025",
+      );
+      // Nothing listed, in agreement with nothing recorded.
+      expect(epicorLines(cell("GHA Quotes.cab", "test"))).toEqual(["Epicor Test: not installed"]);
+
+      // The name leads to the Environments page.
+      const link = within(test).getByRole("link", { name: "Epicor Test" });
+      expect(link.getAttribute("href")).toBe("#/environments");
+    });
+
+    it("flags a difference with ⚠ and words, the sentence as tooltip and for screen readers", async () => {
+      await renderList(cabBackend({}, { board: cabBoardWithEpicor() }));
+      const live = cell("GHA Orders.cab", "live");
+      expect(live.dataset.differs).toBe("true");
+      expect(live.classList.contains("cab-cell-differs")).toBe(true);
+      const line = live.querySelector<HTMLElement>("li")!;
+      const sentence =
+        "Epicor Live has GHA_Orders installed (build 1, by dana, on 2025-05-20), but no install in Live is recorded.";
+      expect(line.textContent).toBe(`Epicor Live: build 1 ⚠ differs: ${sentence}`);
+      expect(line.getAttribute("title")).toBe(sentence);
+      expect(line.querySelector(".sr-only")?.textContent).toBe(`: ${sentence}`);
+      // The record's side of it: recorded, yet Epicor lists nothing.
+      expect(cell("GHA Field Service.cab", "live").querySelector("li")?.getAttribute("title")).toBe(
+        "Recorded as installed in Live (version 2, by Ben Developer), but Epicor Live lists no solution from GHA Field Service.cab.",
+      );
+      // What agrees is not flagged.
+      expect(cell("GHA Orders.cab", "test").dataset.differs).toBeUndefined();
+      expect(epicorLines(cell("GHA Orders.cab", "test"))).toEqual(["Epicor Test: build 2"]);
+    });
+
+    it("claims nothing for an Epicor environment that cannot list its solutions", async () => {
+      await renderList(cabBackend({}, { board: cabBoardWithEpicor() }));
+      // Dev has two Epicor environments; the old one cannot list its solutions and says nothing.
+      const dev = cell("GHA Field Service.cab", "dev");
+      expect(epicorLines(dev)).toEqual(["Epicor Dev: build 3"]);
+      expect(dev.textContent).not.toContain("Epicor Dev (old)");
+      expect(epicorLines(cell("GHA Orders.cab", "dev"))).toEqual(["Epicor Dev: not installed"]);
+      // The promotion column has no Epicor line.
+      expect(epicorLines(cell("GHA Invoicing.cab", "promoted"))).toEqual([]);
+    });
+
+    it("shows every Epicor environment of a column that can list its solutions", async () => {
+      const board = cabBoardWithEpicor();
+      const fs = board.cabs[0]!;
+      fs.epicor = fs.epicor.map((s) =>
+        s.epicor === "erp-dev-old"
+          ? {
+              ...s,
+              known: true,
+              difference: "recorded as installed in Dev (version 3, by Ben Developer), but Epicor Dev (old) lists no solution",
+            }
+          : s,
+      );
+      await renderList(cabBackend({}, { board }));
+      const dev = cell("GHA Field Service.cab", "dev");
+      expect(epicorLines(dev).map((l) => l?.split(" ⚠")[0])).toEqual([
+        "Epicor Dev: build 3",
+        "Epicor Dev (old): not installed",
+      ]);
+      expect(dev.dataset.differs).toBe("true");
+      expect(within(dev).getAllByRole("link").map((a) => [a.textContent, a.getAttribute("href")])).toEqual([
+        ["Epicor Dev", "#/environments"],
+        ["Epicor Dev (old)", "#/environments"],
+      ]);
+    });
+
+    it("counts the differences, and shows only the CABs that have one on request", async () => {
+      await renderList(cabBackend({}, { board: cabBoardWithEpicor() }));
+      const count = screen.getByText(/^2 differences with Epicor$/);
+      expect(count.closest("[role=status]")?.textContent).toBe("4 CABs · ⚠ 2 differences with Epicor");
+      fireEvent.click(screen.getByRole("checkbox", { name: "Only differences with Epicor" }));
+      expect(within(pipeline()).getAllByRole("row").slice(1).map((r) => r.dataset.cab)).toEqual([
+        "GHA Field Service.cab",
+        "GHA Orders.cab",
+      ]);
+      expect(screen.getByText(/^Showing 2 of 4 CABs/)).toBeTruthy();
+      fireEvent.change(screen.getByRole("searchbox", { name: "Find a CAB" }), { target: { value: "quotes" } });
+      expect(screen.getByText("No CAB that differs from what Epicor lists matches “quotes”.")).toBeTruthy();
+      fireEvent.change(screen.getByRole("searchbox", { name: "Find a CAB" }), { target: { value: "" } });
+      fireEvent.click(screen.getByRole("checkbox", { name: "Only differences with Epicor" }));
+      expect(within(pipeline()).getAllByRole("row")).toHaveLength(5);
+    });
+
+    it("says nothing of Epicor where no Epicor environment is configured", async () => {
+      await renderList(cabBackend());
+      expect(screen.queryByRole("checkbox", { name: "Only differences with Epicor" })).toBeNull();
+      expect(screen.queryByText(/with Epicor/)).toBeNull();
+      expect(pipeline().querySelector(".cab-epicor")).toBeNull();
+    });
+
+    it("writes each difference out on the CAB's page", async () => {
+      const backend = cabBackend({}, { board: cabBoardWithEpicor(), hash: "#/cab/GHA%20Orders.cab" });
+      await renderDetail(backend, 2);
+      const where = screen.getByRole("region", { name: "Where it is" });
+      expect(within(where).getByText("The record and Epicor differ in 1 place.")).toBeTruthy();
+      const live = where.querySelector<HTMLElement>('[data-env="live"]')!;
+      expect(live.dataset.differs).toBe("true");
+      expect(live.textContent).toContain("Epicor Live: GHA_Orders build 1 (GHA Orders.cab), by dana, 20 May 2025");
+      const note = live.querySelector(".cab-difference")!;
+      expect(note.textContent).toBe(
+        "⚠ Differs: Epicor Live has GHA_Orders installed (build 1, by dana, on 2025-05-20), but no install in Live is recorded.",
+      );
+      expect(within(live).getByRole("link", { name: "Epicor Live" }).getAttribute("href")).toBe("#/environments");
+
+      const test = where.querySelector<HTMLElement>('[data-env="test"]')!;
+      expect(test.dataset.differs).toBeUndefined();
+      expect(test.textContent).toContain("Epicor Test: GHA_Orders build 2");
+      expect(test.querySelector(".cab-difference")).toBeNull();
+      const dev = where.querySelector<HTMLElement>('[data-env="dev"]')!;
+      expect(dev.textContent).toContain("Epicor Dev: not installed");
+      expect(dev.textContent).not.toContain("Epicor Dev (old)");
+    });
   });
 
   describe("upload", () => {

@@ -1,7 +1,9 @@
 // CABs: the release workflow of the Epicor Solution Workbench packages kept in Bitbucket. The
 // pipeline of every CAB (in the repository, installed, approved, promoted) with the environment
-// matrix, a CAB's versions with what was recorded about each and what can be done with it, and
-// the hash-chained audit log. The board is read once for the list and a CAB's page alike.
+// matrix (the install recorded in each environment, and what its Epicor environments themselves
+// list, differences flagged), a CAB's versions with what was recorded about each and what can
+// be done with it, and the hash-chained audit log. The board is read once for the list and a
+// CAB's page alike.
 
 import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { api, type Api, type Backend, type BackendError } from "../backend";
@@ -12,6 +14,7 @@ import type { Placement } from "../bindings/Placement";
 import type { VersionState } from "../bindings/VersionState";
 import { withCode } from "../components/alerts/TimelineList";
 import { AuditLog, AuditTools } from "../components/cab/AuditLog";
+import { EpicorCellLines, EpicorWhereLines } from "../components/cab/EpicorSightings";
 import { StagePipeline } from "../components/cab/StagePipeline";
 import { UploadDialog } from "../components/cab/UploadDialog";
 import {
@@ -23,6 +26,8 @@ import {
 } from "../components/cab/VersionDialogs";
 import {
   authorName,
+  countDifferences,
+  differencesOf,
   environmentName,
   filterCabs,
   formatByteCount,
@@ -31,12 +36,13 @@ import {
   placementTitle,
   saveFile,
   shortCommit,
+  sightingsIn,
   waitingText,
 } from "../lib/cab";
 import { formatDate, formatDateTime } from "../lib/format";
 import { canDecideCabs, canRecordCabs, ROLE_LABEL, useCaller } from "../lib/roles";
 import { CAB_AUDIT_HREF, cabHref, CABS_HREF, type CabsTab } from "../lib/route";
-import { isString, useStoredState } from "../lib/storage";
+import { isBoolean, isString, useStoredState } from "../lib/storage";
 import { useCabAudit, useCabBoard, useCabDetail, type Loaded } from "../lib/useCabs";
 import "../settings.css";
 
@@ -44,6 +50,8 @@ import "../settings.css";
 const AUDIT_PAGE = 50;
 /** The search is remembered for the browser tab. */
 const QUERY_KEY = "opsdeck:cab-query";
+/** So is whether only the CABs that differ from what Epicor lists are shown. */
+const ONLY_DIFFERENCES_KEY = "opsdeck:cab-only-differences";
 
 export type CabRoute = { view: "cabs"; tab: CabsTab } | { view: "cab"; name: string };
 
@@ -286,9 +294,16 @@ function Pipeline({ board }: { board: Board }) {
   const headingId = useId();
   const searchId = useId();
   const [query, setQuery] = useStoredState("session", QUERY_KEY, "", isString);
-  const shown = useMemo(() => filterCabs(board.cabs, query), [board.cabs, query]);
+  const [onlyDifferences, setOnlyDifferences] = useStoredState("session", ONLY_DIFFERENCES_KEY, false, isBoolean);
+  const differences = useMemo(() => countDifferences(board.cabs), [board.cabs]);
+  // Offered while there is something to show, or to undo.
+  const offerDifferences = differences > 0 || onlyDifferences;
+  const shown = useMemo(() => {
+    const found = filterCabs(board.cabs, query);
+    return onlyDifferences ? found.filter((c) => differencesOf(c) > 0) : found;
+  }, [board.cabs, query, onlyDifferences]);
   const total = board.cabs.length;
-  const filtering = query.trim() !== "";
+  const filtering = query.trim() !== "" || onlyDifferences;
   const folder = board.path.replace(/^\/+|\/+$/g, "");
   return (
     <section aria-labelledby={headingId}>
@@ -316,12 +331,37 @@ function Pipeline({ board }: { board: Board }) {
                 onChange={(e) => setQuery(e.target.value)}
               />
             </div>
+            {offerDifferences && (
+              <label className="toggle">
+                <input
+                  type="checkbox"
+                  checked={onlyDifferences}
+                  onChange={(e) => setOnlyDifferences(e.target.checked)}
+                />
+                Only differences with Epicor
+              </label>
+            )}
             <p className="muted result-count" role="status">
               {filtering ? `Showing ${shown.length} of ${total} CABs` : `${total} ${total === 1 ? "CAB" : "CABs"}`}
+              {differences > 0 && (
+                <>
+                  {" · "}
+                  <span className="cab-differences-count">
+                    <span aria-hidden="true">⚠ </span>
+                    {differences} {differences === 1 ? "difference" : "differences"} with Epicor
+                  </span>
+                </>
+              )}
             </p>
           </div>
           {shown.length === 0 ? (
-            <p className="empty">No CAB matches “{query.trim()}”.</p>
+            <p className="empty">
+              {query.trim() === ""
+                ? "No CAB differs from what Epicor lists."
+                : onlyDifferences
+                  ? `No CAB that differs from what Epicor lists matches “${query.trim()}”.`
+                  : `No CAB matches “${query.trim()}”.`}
+            </p>
           ) : (
             <table className="cab-table" aria-labelledby={headingId}>
               <thead>
@@ -353,8 +393,14 @@ function Pipeline({ board }: { board: Board }) {
 
 function CabRow({ board, card }: { board: Board; card: CabCard }) {
   const v = card.newest;
+  const differences = differencesOf(card);
   return (
-    <tr className={`cab-row cab-row-${card.stage}`} data-cab={card.name} data-stage={card.stage}>
+    <tr
+      className={`cab-row cab-row-${card.stage}`}
+      data-cab={card.name}
+      data-stage={card.stage}
+      data-differences={differences || undefined}
+    >
       <th scope="row" className="cab-cell-name">
         <a className="cab-name" href={cabHref(card.name)} data-cab-name={card.name}>
           {card.name}
@@ -375,11 +421,22 @@ function CabRow({ board, card }: { board: Board; card: CabCard }) {
       <td data-label="Stage" className="cab-cell-stage">
         <StagePipeline stage={card.stage} newest={v} />
       </td>
-      {board.environments.map((env, i) => (
-        <td key={env.id} data-label={env.name} data-env={env.id} className="cab-cell-env">
-          <PlacementText placement={card.installed[i] ?? null} verb="installed" />
-        </td>
-      ))}
+      {board.environments.map((env, i) => {
+        const sightings = sightingsIn(card, env.id);
+        const differs = sightings.some((s) => s.difference !== null);
+        return (
+          <td
+            key={env.id}
+            data-label={env.name}
+            data-env={env.id}
+            data-differs={differs || undefined}
+            className={`cab-cell-env${sightings.length > 0 ? " cab-cell-epicor" : ""}${differs ? " cab-cell-differs" : ""}`}
+          >
+            <PlacementText placement={card.installed[i] ?? null} verb="installed" />
+            <EpicorCellLines sightings={sightings} />
+          </td>
+        );
+      })}
       <td data-label="Promoted" data-env="promoted" className="cab-cell-env">
         <PlacementText placement={card.promoted} verb="promoted" />
       </td>
@@ -656,17 +713,33 @@ function CabDetailView({ backend, client, board, name }: DetailProps) {
 
 /** The environment matrix of one CAB, and its promotion. */
 function WhereItIs({ board, card }: { board: Board; card: CabCard }) {
+  const differences = differencesOf(card);
   return (
     <section aria-labelledby="cab-where-h">
       <h2 id="cab-where-h">Where it is</h2>
+      {differences > 0 && (
+        <p className="cab-warn cab-where-summary">
+          {differences === 1
+            ? "The record and Epicor differ in 1 place."
+            : `The record and Epicor differ in ${differences} places.`}
+        </p>
+      )}
       <dl className="cab-facts cab-where">
         {board.environments.map((env, i) => {
           const p = card.installed[i] ?? null;
+          const sightings = sightingsIn(card, env.id);
+          const differs = sightings.some((s) => s.difference !== null);
           return (
-            <div key={env.id} data-env={env.id}>
+            <div
+              key={env.id}
+              data-env={env.id}
+              data-differs={differs || undefined}
+              className={differs ? "cab-where-differs" : undefined}
+            >
               <dt>{env.name}</dt>
               <dd>
                 <PlacementLine placement={p} empty="not installed" />
+                <EpicorWhereLines sightings={sightings} />
               </dd>
             </div>
           );

@@ -12,6 +12,7 @@ import {
   alertsState,
   check,
   detail,
+  epicorPage,
   FakeBackend,
   figures,
   NOW,
@@ -652,5 +653,80 @@ describe("A check's alerts", () => {
     await act(() => new Promise((r) => setTimeout(r, 1200)));
     expect(backend.count("alerts")).toBe(2);
     expect(backend.count("timeline")).toBe(2);
+  });
+});
+
+describe("An Epicor environment's page", () => {
+  const [live, , dev, customer] = epicorPage().environments;
+  const epicorCheck = (env: NonNullable<typeof live>, details: Record<string, unknown> = { ...env }) =>
+    check({
+      id: env.id,
+      name: env.name,
+      type: "epicor",
+      target: env.url,
+      status: env.status,
+      message: env.message,
+      details,
+    });
+  const section = async () => (await screen.findByRole("heading", { name: "Epicor environment" })).closest("section")!;
+  const fact = (el: HTMLElement, label: string) =>
+    [...el.querySelectorAll("dt")].find((dt) => dt.textContent === label)?.nextElementSibling?.textContent;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sums up the inspection: release, health, companies, solutions, SQL Server and its last full backup", async () => {
+    render(<App backend={pageOf(epicorCheck(live!), [])} />);
+    const block = await section();
+    expect(fact(block, "Release")).toBe("11.2.400 · patch 11.2.400.12");
+    expect(within(block).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      "the database runs at compatibility level 140, below the server's 150",
+      "✓App server: OK",
+      "✓Database: OKanswers in 4 ms",
+      "✓Report server: OK",
+    ]);
+    expect(fact(block, "Companies")).toBe("2 companies");
+    expect(fact(block, "Solutions")).toBe("2 solutions");
+    expect(fact(block, "SQL Server")).toBe("SQL Server 2019 CU18Last full backup 10 h ago");
+    const link = within(block).getByRole("link", { name: "Open on the Environments page" });
+    expect(link.getAttribute("href")).toBe("#/environments");
+    // The warning is said once, in the block, not again in the page's banner.
+    expect(screen.getAllByText("the database runs at compatibility level 140, below the server's 150")).toHaveLength(1);
+    expect(screen.queryByRole("region", { name: "Warnings" })).toBeNull();
+  });
+
+  it("lists the problems beyond the verdict, a failed health endpoint and why SQL Server is not known", async () => {
+    render(<App backend={pageOf(epicorCheck(dev!), [])} />);
+    const block = await section();
+    const problems = within(block).getByRole("list", { name: "Problems" });
+    // The verdict is the page's message already.
+    expect(within(problems).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["sign-in took 4.2 s"]);
+    expect(block.querySelector('[data-health="report server"]')?.textContent).toContain("Report server: failed");
+    expect(fact(block, "Companies")).toBe("1 company");
+    expect(fact(block, "Solutions")).toBe("3 solutions");
+    expect(fact(block, "SQL Server")).toBe("cannot reach sql-dev:1433: connection refused");
+  });
+
+  it("says what an Epicor 10.2 does not offer, plainly", async () => {
+    render(<App backend={pageOf(epicorCheck(customer!), [])} />);
+    const block = await section();
+    expect(fact(block, "Release")).toBe("10.2.500 · patch 10.2.500.31");
+    expect(fact(block, "Health")).toBe("not available on this version");
+    expect(fact(block, "Solutions")).toBe("not available on this version");
+    expect(fact(block, "SQL Server")).toBe("not configured");
+    expect(block.querySelector(".env-failed")).toBeNull();
+  });
+
+  it("shows no block for a result that is not an inspection", async () => {
+    const timedOut = epicorCheck(live!, { warnings: ["the check timed out after 5 s"] });
+    render(<App backend={pageOf(timedOut, [])} />);
+    await screen.findByRole("heading", { name: "Uptime" });
+    expect(screen.queryByRole("heading", { name: "Epicor environment" })).toBeNull();
+    expect(screen.getByRole("region", { name: "Warnings" }).textContent).toContain("the check timed out after 5 s");
   });
 });

@@ -9,12 +9,14 @@ import { Ago } from "../components/Ago";
 import { CheckAlerts } from "../components/alerts/CheckAlerts";
 import { CheckFigures, figureKind } from "../components/CheckFigures";
 import { SetCredentialDialog } from "../components/credentials/SetCredentialDialog";
+import { EpicorFacts } from "../components/environments/EpicorFacts";
 import { LatencyChart } from "../components/LatencyChart";
 import { HeartbeatFacts, PrometheusFacts, PushFacts, QueueFacts } from "../components/ResultFacts";
 import { StatusBadge } from "../components/StatusBadge";
 import {
   readCredential,
   readEntries,
+  readEpicor,
   readHeartbeat,
   readPrometheus,
   readPush,
@@ -207,7 +209,8 @@ export function CheckPage({ backend, id, known, back = ALL_CHECKS }: CheckPagePr
   const credential = readCredential(details);
   const entries = readEntries(details);
   const tls = readTls(details);
-  const warnings = readWarnings(details);
+  // An Epicor environment's warnings are in its own block, with its problems.
+  const warnings = check?.type === "epicor" && readEpicor(details) ? [] : readWarnings(details);
   const figures = check ? figureKind(check) : null;
 
   return (
@@ -542,6 +545,10 @@ function TypeFacts({ check }: { check: CheckView }) {
     case "prometheus": {
       const sample = readPrometheus(d);
       return sample && <PrometheusFacts sample={sample} />;
+    }
+    case "epicor": {
+      const env = readEpicor(d);
+      return env && <EpicorFacts env={env} />;
     }
     default:
       return null;

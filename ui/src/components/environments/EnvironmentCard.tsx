@@ -25,7 +25,6 @@ export interface EnvironmentCardProps {
 export function EnvironmentCard({ env, environmentName, cabs, onRefresh }: EnvironmentCardProps) {
   const titleId = useId();
   const checked = env.parts.length > 0;
-  const problems = extraProblems(env);
   return (
     <article
       className={`env-card env-card-${env.status}`}
@@ -41,20 +40,7 @@ export function EnvironmentCard({ env, environmentName, cabs, onRefresh }: Envir
         <StatusBadge status={env.status} className="env-card-status" />
       </header>
       <p className="env-message">{env.message}</p>
-      {problems.length > 0 && (
-        <ul className="env-problems" aria-label="Problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      {env.warnings.length > 0 && (
-        <ul className="env-warnings" aria-label="Warnings">
-          {env.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      )}
+      <ProblemsAndWarnings env={env} />
 
       {checked && (
         <>
@@ -95,13 +81,38 @@ export function EnvironmentCard({ env, environmentName, cabs, onRefresh }: Envir
   );
 }
 
-function PartValue({ env, part, value }: { env: EnvironmentInfo; part: PartName; value: string | null }) {
+/** The problems beyond the verdict (which is shown above them), then the warnings; each marked. */
+export function ProblemsAndWarnings({ env }: { env: EnvironmentInfo }) {
+  const problems = extraProblems(env);
+  return (
+    <>
+      {problems.length > 0 && (
+        <ul className="env-problems" aria-label="Problems">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {env.warnings.length > 0 && (
+        <ul className="env-warnings" aria-label="Warnings">
+          {env.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** A fact of one part of the inspection, or why that part has none. */
+export function PartValue({ env, part, value }: { env: EnvironmentInfo; part: PartName; value: string | null }) {
   const note = partNote(env, part);
   if (value !== null) return <>{value}</>;
   return note ? <Note note={note} /> : <span className="muted">—</span>;
 }
 
-function Health({ env }: { env: EnvironmentInfo }) {
+/** Epicor's own health endpoints, each marked OK or failed. */
+export function Health({ env }: { env: EnvironmentInfo }) {
   const note = partNote(env, "health");
   if (note && env.health.length === 0) return <Note note={note} />;
   return (

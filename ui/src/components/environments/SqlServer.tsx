@@ -78,13 +78,18 @@ export function SqlServer({ env }: { env: EnvironmentInfo }) {
 }
 
 function Backup({ kind, time, checkedAt }: { kind: string; time: BackupTime | null; checkedAt: string }) {
-  const at = time ? backupInstant(checkedAt, time.age_minutes) : null;
   return (
     <li data-backup={kind.toLowerCase()}>
-      {kind}{" "}
-      {at ? <Ago iso={at} /> : time ? <span>{time.finished}</span> : <span className="muted">none recorded</span>}
+      {kind} <BackupAge time={time} checkedAt={checkedAt} />
     </li>
   );
+}
+
+/** How long ago a backup finished ("10 h ago"), its time as the server wrote it, or "none recorded". */
+export function BackupAge({ time, checkedAt }: { time: BackupTime | null; checkedAt: string }) {
+  const at = time ? backupInstant(checkedAt, time.age_minutes) : null;
+  if (at) return <Ago iso={at} />;
+  return time ? <span>{time.finished}</span> : <span className="muted">none recorded</span>;
 }
 
 function Support({ lifecycle }: { lifecycle: Lifecycle }) {
