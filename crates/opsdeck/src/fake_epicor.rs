@@ -54,6 +54,8 @@ pub struct FakeInstance {
     pub fail_with: Option<u16>,
     /// Accept and never answer.
     pub hang: bool,
+    /// Answer every call with an HTML page and 200, as a proxy's sign-in page does.
+    pub html_instead: bool,
 }
 
 impl FakeInstance {
@@ -81,6 +83,7 @@ impl FakeInstance {
             delay: Duration::ZERO,
             fail_with: None,
             hang: false,
+            html_instead: false,
         }
     }
 
@@ -350,6 +353,14 @@ async fn handle(
     }
     if !signed_in {
         return error(401, "Authorization has been denied for this request.", "");
+    }
+    if inst.html_instead {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in to continue</body></html>",
+        )
+            .into_response();
     }
     if let Some(status) = inst.fail_with {
         return error(

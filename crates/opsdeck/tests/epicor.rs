@@ -291,6 +291,48 @@ async fn failing_parts_rank_by_what_they_stop() {
 }
 
 #[tokio::test]
+async fn answers_that_are_not_epicor_are_said_so() {
+    let inst = FakeInstance::kinetic("Live", "svc-opsdeck", "pw", "k");
+    let fake = FakeEpicor::start(vec![inst], LOCAL).await.unwrap();
+    let rig = Rig::new(secrets(&[("erp-pw", "pw")]));
+    let text = env_toml("erp", &fake.url("Live"), "api = \"v1\"");
+    // A proxy's sign-in page in place of the API.
+    fake.update("Live", |i| i.html_instead = true);
+    let info = rig.one(&text).await;
+    assert_eq!(info.status, Status::Down);
+    assert!(
+        info.message.contains(
+            "Ice.LIB.SessionModSvc/GetPatchLevel answered with something that is not JSON"
+        ),
+        "{}",
+        info.message
+    );
+    // A list of installed solutions larger than opsdeck reads: that part fails, the rest stands.
+    fake.update("Live", |i| {
+        i.html_instead = false;
+        let row = solution(
+            "GHA",
+            "GHA_Sol",
+            &"x".repeat(200),
+            1,
+            "dana",
+            "2026-12-01T10:00:00",
+        );
+        i.solutions = vec![row; 40_000];
+    });
+    let info = rig.one(&text).await;
+    assert_eq!(info.status, Status::Degraded, "{}", info.message);
+    assert_eq!(state(&info, "solutions"), PartState::Failed);
+    assert!(
+        info.message
+            .contains("GetInstalledSolutions answered more than 8 MiB"),
+        "{}",
+        info.message
+    );
+    assert_eq!(info.version.as_deref(), Some("11.2.400"));
+}
+
+#[tokio::test]
 async fn slow_hanging_and_absent_servers_are_said_so_within_the_timeout() {
     let inst = FakeInstance::kinetic("Live", "svc-opsdeck", "pw", "k");
     let fake = FakeEpicor::start(vec![inst], LOCAL).await.unwrap();
