@@ -174,7 +174,33 @@ pub async fn inspect(
     }
     let now = time::OffsetDateTime::now_utc();
     assess(&mut info, spec, now.date());
-    info
+    redact(info, ctx.secrets, spec)
+}
+
+/// A server may quote what it was sent (an error echoing a header): every credential this
+/// environment sends, and the Basic-auth form of its login, is cut out before it is shown,
+/// stored or logged.
+fn redact(info: EnvironmentInfo, secrets: &dyn SecretSource, spec: &EpicorSpec) -> EnvironmentInfo {
+    use base64::Engine as _;
+    use secrecy::ExposeSecret;
+    let mut values: Vec<String> = spec
+        .secret_refs()
+        .iter()
+        .filter_map(|r| secrets.get(&r.secret).ok())
+        .map(|v| v.expose_secret().to_string())
+        .collect();
+    if let Ok(p) = secrets.get(&spec.password.secret) {
+        values.push(base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            spec.username,
+            p.expose_secret()
+        )));
+    }
+    let Ok(mut value) = serde_json::to_value(&info) else {
+        return info;
+    };
+    crate::probe::http::redact_values(&mut value, &values);
+    serde_json::from_value(value).unwrap_or(info)
 }
 
 /// The verdict: status, message, problems and warnings from the facts. Pure, so every rule is

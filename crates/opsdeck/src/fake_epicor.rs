@@ -56,6 +56,9 @@ pub struct FakeInstance {
     pub hang: bool,
     /// Answer every call with an HTML page and 200, as a proxy's sign-in page does.
     pub html_instead: bool,
+    /// With `fail_with`: quote the request's credentials in the error, as a careless debug
+    /// page does.
+    pub echo_credentials: bool,
 }
 
 impl FakeInstance {
@@ -84,6 +87,7 @@ impl FakeInstance {
             fail_with: None,
             hang: false,
             html_instead: false,
+            echo_credentials: false,
         }
     }
 
@@ -363,11 +367,18 @@ async fn handle(
             .into_response();
     }
     if let Some(status) = inst.fail_with {
-        return error(
-            status,
-            "We apologize, but an unexpected internal problem occurred.",
-            "Ice.Common.ServerException",
-        );
+        let mut message = "We apologize, but an unexpected internal problem occurred.".to_string();
+        if inst.echo_credentials {
+            let key = headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            message.push_str(&format!(
+                " Request: Authorization: {authorization}; x-api-key: {key}; password {}",
+                inst.password
+            ));
+        }
+        return error(status, &message, "Ice.Common.ServerException");
     }
     let collection = |rows: Vec<Value>, set: &str| {
         let mut body = json!({ "value": rows });

@@ -333,6 +333,41 @@ async fn answers_that_are_not_epicor_are_said_so() {
 }
 
 #[tokio::test]
+async fn credentials_a_server_quotes_back_are_cut_out() {
+    let inst = FakeInstance::kinetic(
+        "Live",
+        "svc-opsdeck",
+        "correct-horse-battery",
+        "key-0123456789",
+    );
+    let fake = FakeEpicor::start(vec![inst], LOCAL).await.unwrap();
+    fake.update("Live", |i| {
+        i.fail_with = Some(500);
+        i.echo_credentials = true;
+    });
+    let rig = Rig::new(secrets(&[
+        ("erp-pw", "correct-horse-battery"),
+        ("erp-key", "key-0123456789"),
+    ]));
+    let text = env_toml(
+        "erp",
+        &fake.url("Live"),
+        "api = \"v2\"\ncompany = \"GHA\"\napi_key = { secret = \"erp-key\" }",
+    );
+    let info = rig.one(&text).await;
+    assert_eq!(info.status, Status::Down);
+    let all = serde_json::to_string(&info).unwrap();
+    assert!(all.contains("[redacted]"), "{all}");
+    for secret in [
+        "correct-horse-battery",
+        "key-0123456789",
+        "c3ZjLW9wc2RlY2s6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5",
+    ] {
+        assert!(!all.contains(secret), "{secret} in {all}");
+    }
+}
+
+#[tokio::test]
 async fn slow_hanging_and_absent_servers_are_said_so_within_the_timeout() {
     let inst = FakeInstance::kinetic("Live", "svc-opsdeck", "pw", "k");
     let fake = FakeEpicor::start(vec![inst], LOCAL).await.unwrap();

@@ -182,7 +182,18 @@ pub(crate) fn redact_credentials(
             );
         }
     }
-    values.retain(|v| v.chars().count() >= 4);
+    let mut message = Value::String(std::mem::take(&mut outcome.message));
+    redact_values(&mut message, &values);
+    redact_values(&mut outcome.details, &values);
+    if let Value::String(m) = message {
+        outcome.message = m;
+    }
+}
+
+/// Cut every one of `values` (credentials that were sent) out of every string in `value`.
+/// Values shorter than 4 characters are left alone (see [`redact_credentials`]).
+pub(crate) fn redact_values(value: &mut Value, values: &[String]) {
+    let mut values: Vec<&String> = values.iter().filter(|v| v.chars().count() >= 4).collect();
     if values.is_empty() {
         return;
     }
@@ -195,8 +206,7 @@ pub(crate) fn redact_credentials(
             }
         }
     };
-    scrub(&mut outcome.message);
-    scrub_json(&mut outcome.details, &scrub);
+    scrub_json(value, &scrub);
 }
 
 fn scrub_json(value: &mut Value, scrub: &dyn Fn(&mut String)) {
