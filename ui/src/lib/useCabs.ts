@@ -8,6 +8,7 @@ import type { AuditEntry } from "../bindings/AuditEntry";
 import type { Board } from "../bindings/Board";
 import type { CabDetail } from "../bindings/CabDetail";
 import { useLiveRefresh, useLiveResource } from "./useLiveRefresh";
+import { useOlderPages } from "./useOlderPages";
 
 export interface Loaded<T> {
   /** Null until the first answer; kept when a later fetch fails. */
@@ -105,36 +106,18 @@ export function useCabAudit(backend: Backend, path: string | null, pageSize: num
   );
   const audit = useLiveResource(backend, `cab_audit:${path ?? ""}:${pageSize}`, load, { pollMs: null });
   const { data, update } = audit;
-  const [older, setOlder] = useState<{ loading: boolean; error: BackendError | null }>({
-    loading: false,
-    error: null,
-  });
 
   useEffect(() => {
     shown.current = Math.max(pageSize, data?.entries.length ?? 0);
   }, [data, pageSize]);
 
-  const before = data?.before ?? null;
-  const loadOlder = useCallback(() => {
-    if (before === null || older.loading) return;
-    setOlder({ loading: true, error: null });
-    client.cabAudit(path, before, pageSize).then(
-      (page) => {
-        // Appended only onto the page it follows: a reload in between has its own `before`.
-        update((a) => (a.before === before ? { entries: [...a.entries, ...page.entries], before: page.before } : a));
-        setOlder({ loading: false, error: null });
-      },
-      (e: unknown) => setOlder({ loading: false, error: toBackendError(e) }),
-    );
-  }, [client, path, pageSize, before, older.loading, update]);
+  const fetchOlder = useCallback((before: number) => client.cabAudit(path, before, pageSize), [client, path, pageSize]);
+  const older = useOlderPages(data, update, fetchOlder);
 
   return {
     entries: data?.entries ?? null,
     error: audit.error,
-    hasOlder: before !== null,
-    loadingOlder: older.loading,
-    olderError: older.error,
-    loadOlder,
+    ...older,
     reload: audit.reload,
   };
 }

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, toBackendError, type Backend, type BackendError } from "../backend";
+import { useCallback, useEffect, useMemo, useRef } from "react";
+import { api, type Backend, type BackendError } from "../backend";
 import type { Event } from "../bindings/Event";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { useLiveResource } from "./useLiveRefresh";
+import { useOlderPages } from "./useOlderPages";
 
 // There is no alert event: alerts open, close and are delivered as a consequence of status
 // changes, so those (and results leaving the configuration) are what calls for a fresh look.
@@ -55,36 +56,18 @@ export function useLiveTimeline(
   }, [client, id, pageSize]);
   const timeline = useLiveResource(backend, `timeline:${id ?? ""}:${pageSize}`, load, { refreshOn });
   const { data, update } = timeline;
-  const [older, setOlder] = useState<{ loading: boolean; error: BackendError | null }>({
-    loading: false,
-    error: null,
-  });
 
   useEffect(() => {
     shown.current = Math.max(pageSize, data?.entries.length ?? 0);
   }, [data, pageSize]);
 
-  const before = data?.before ?? null;
-  const loadOlder = useCallback(() => {
-    if (before === null || older.loading) return;
-    setOlder({ loading: true, error: null });
-    client.timeline(id, before, pageSize).then(
-      (page) => {
-        // Appended only onto the page it follows: a refresh in between has its own `before`.
-        update((t) => (t.before === before ? { entries: [...t.entries, ...page.entries], before: page.before } : t));
-        setOlder({ loading: false, error: null });
-      },
-      (e: unknown) => setOlder({ loading: false, error: toBackendError(e) }),
-    );
-  }, [client, id, pageSize, before, older.loading, update]);
+  const fetchOlder = useCallback((before: string) => client.timeline(id, before, pageSize), [client, id, pageSize]);
+  const older = useOlderPages(data, update, fetchOlder);
 
   return {
     entries: data?.entries ?? null,
     error: timeline.error,
-    hasOlder: before !== null,
-    loadingOlder: older.loading,
-    olderError: older.error,
-    loadOlder,
+    ...older,
     reload: timeline.reload,
   };
 }
