@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::config::{Check, CheckSpec, EpicorApi, EpicorSpec};
+use crate::config::{Check, CheckCommon, CheckSpec, EpicorApi, EpicorSpec};
 use crate::probe::http::HttpClients;
 use crate::secret::SecretSource;
 use crate::status::{ProbeOutcome, Status};
@@ -113,6 +113,23 @@ pub enum PartState {
 }
 
 impl EnvironmentInfo {
+    /// The environment as configured, before anything is known of it.
+    pub fn configured(common: &CheckCommon, spec: &EpicorSpec) -> Self {
+        EnvironmentInfo {
+            id: common.id.clone(),
+            name: common.name.clone().unwrap_or_else(|| common.id.clone()),
+            environment: common.environment.clone(),
+            url: spec.url.clone(),
+            api: match spec.api {
+                EpicorApi::V1 => "v1".into(),
+                EpicorApi::V2 => "v2".into(),
+            },
+            company: spec.company.clone(),
+            checked_at: crate::time_fmt::now_rfc3339(),
+            ..EnvironmentInfo::default()
+        }
+    }
+
     fn report(&mut self, part: &str, state: PartState, message: Option<String>) {
         self.parts.push(PartReport {
             part: part.to_string(),
@@ -141,19 +158,7 @@ pub async fn inspect(
     spec: &EpicorSpec,
     timeout: Duration,
 ) -> EnvironmentInfo {
-    let mut info = EnvironmentInfo {
-        id: check.id().to_string(),
-        name: check.display_name().to_string(),
-        environment: check.common.environment.clone(),
-        url: spec.url.clone(),
-        api: match spec.api {
-            EpicorApi::V1 => "v1".into(),
-            EpicorApi::V2 => "v2".into(),
-        },
-        company: spec.company.clone(),
-        checked_at: crate::time_fmt::now_rfc3339(),
-        ..EnvironmentInfo::default()
-    };
+    let mut info = EnvironmentInfo::configured(&check.common, spec);
     let deadline = tokio::time::Instant::now() + timeout;
     let sql_part = async {
         match &spec.sql {
@@ -387,17 +392,12 @@ pub async fn inspect_all(ctx: Context<'_>, checks: &[&Check]) -> Vec<Environment
             {
                 Ok(info) => info,
                 Err(_) => EnvironmentInfo {
-                    id: check.id().to_string(),
-                    name: check.display_name().to_string(),
-                    environment: check.common.environment.clone(),
-                    url: spec.url.clone(),
                     status: Status::Down,
                     message: format!(
                         "no answer within the {} timeout",
                         humantime::format_duration(timeout)
                     ),
-                    checked_at: crate::time_fmt::now_rfc3339(),
-                    ..EnvironmentInfo::default()
+                    ..EnvironmentInfo::configured(&check.common, spec)
                 },
             }
         }),

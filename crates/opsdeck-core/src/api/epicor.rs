@@ -48,25 +48,12 @@ impl Api {
                     }
                     (Some(info), None) => info,
                     (None, view) => EnvironmentInfo {
-                        id: env.common.id.clone(),
-                        name: env
-                            .common
-                            .name
-                            .clone()
-                            .unwrap_or_else(|| env.common.id.clone()),
-                        environment: env.common.environment.clone(),
-                        url: env.spec.url.clone(),
-                        api: serde_json::to_value(env.spec.api)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        company: env.spec.company.clone(),
                         status: view.as_ref().map_or(Status::Unknown, |v| v.status),
                         message: view
                             .map(|v| v.message)
                             .filter(|m| !m.is_empty())
                             .unwrap_or_else(|| "not checked yet".into()),
-                        ..EnvironmentInfo::default()
+                        ..EnvironmentInfo::configured(&env.common, &env.spec)
                     },
                 }
             })

@@ -15,9 +15,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::{Company, Context, EnvironmentInfo, HealthFact, InstalledSolution, PartState};
-use crate::config::{
-    EpicorApi, EpicorAuth, EpicorSpec, HeaderValue, HealthFormat, HttpMethod, HttpSpec,
-};
+use crate::config::{EpicorApi, EpicorAuth, EpicorSpec, HeaderValue, HttpMethod, HttpSpec};
 use crate::probe::http::{self, Extras};
 
 /// Epicor's answers are small, but an estate with many solutions lists them all at once.
@@ -310,42 +308,26 @@ impl Api<'_> {
         Ok(())
     }
 
+    /// A request as the HTTP checks make them (clients, TLS settings, bounded reads), with
+    /// Basic auth when `basic`.
     fn http_spec(
         &self,
         url: String,
         method: HttpMethod,
-        mut headers: BTreeMap<String, HeaderValue>,
+        headers: BTreeMap<String, HeaderValue>,
         basic: bool,
     ) -> HttpSpec {
-        headers
-            .entry("accept".into())
-            .or_insert_with(|| HeaderValue::Literal("application/json".into()));
-        let (username, password) = if basic {
-            (
-                Some(self.spec.username.clone()),
-                Some(self.spec.password.clone()),
-            )
-        } else {
-            (None, None)
-        };
-        HttpSpec {
-            url,
-            method,
-            headers,
-            expected_status: Vec::new(),
-            body_contains: None,
-            json_pointer: None,
-            json_equals: None,
-            format: HealthFormat::Generic,
-            username,
-            password,
+        let login = http::ApiLogin {
+            username: basic.then_some(&self.spec.username),
+            password: basic.then_some(&self.spec.password),
             bearer_token: None,
-            ca_file: self.spec.ca_file.clone(),
+            ca_file: self.spec.ca_file.as_ref(),
             tls_insecure: self.spec.tls_insecure,
-            max_body_bytes: Some(MAX_ANSWER_BYTES),
-            max_redirects: 3,
-            cert_expiry_warning: Duration::from_secs(14 * 24 * 3600),
-        }
+        };
+        let mut spec = login.spec(url, MAX_ANSWER_BYTES);
+        spec.method = method;
+        spec.headers.extend(headers);
+        spec
     }
 
     async fn send(&self, spec: &HttpSpec, extras: &Extras) -> Result<http::Answer, CallError> {
