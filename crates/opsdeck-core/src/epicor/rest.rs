@@ -246,10 +246,6 @@ impl Api<'_> {
         let url = format!("{}/TokenResource.svc/", self.spec.url.trim_end_matches('/'));
         let mut headers = BTreeMap::new();
         headers.insert(
-            "accept".into(),
-            HeaderValue::Literal("application/json".into()),
-        );
-        headers.insert(
             "username".into(),
             HeaderValue::Literal(self.spec.username.clone()),
         );
